@@ -65,7 +65,7 @@ struct text_buf {
 
 struct html_extract {
   enum hx_state state;
-  enum hx_state charref_return;   /* where a character reference sits */
+  enum hx_state charref_return;   /* state to go back to after one */
   enum title_state title_state;
   enum comment_end comment_end;
   size_t hidden_depth;            /* open noscript, template, svg */
@@ -209,19 +209,17 @@ static void text_space(struct text_buf *t)
     t->space_pending = true;   /* leading whitespace is dropped */
 }
 
-/* Out of room in the middle of a character: drop what we have of it, and
-   the space in front of it, so the text ends cleanly. */
+/* A continuation byte does not fit: the character it belongs to is cut.
+   Drop what we have of it, and the space in front of it, so that the text
+   still ends cleanly. */
 static void text_drop_partial(struct text_buf *t)
 {
   t->len = t->last_start;
   t->chars--;
   t->cont_left = 0;
-  if(t->len && t->buf[t->len - 1] == ' ') {
-    t->len--;
-    t->chars--;
-  }
   t->buf[t->len] = '\0';
-  t->full = true;
+  if(t->len && t->buf[t->len - 1] == ' ')
+    text_unappend(t);
 }
 
 /* Adds a byte of text that is neither whitespace nor NUL. */
@@ -233,6 +231,8 @@ static void text_put(struct text_buf *t, unsigned char c)
   if(t->full)
     return;
   if(t->len + bytes > t->cap || t->chars + chars > t->max_chars) {
+    if(is_continuation(c) && t->cont_left && !t->space_pending)
+      text_drop_partial(t);
     t->full = true;
     return;
   }
@@ -243,10 +243,10 @@ static void text_put(struct text_buf *t, unsigned char c)
   text_append(t, c);
 
   /* Full as soon as nothing more could be added, so that the caller learns
-     it is done without feeding another byte. */
-  if(t->cont_left && t->len == t->cap)
-    text_drop_partial(t);
-  else if(!t->cont_left && (t->len == t->cap || t->chars == t->max_chars))
+     it is done without feeding another byte. A character still open at the
+     limit waits for its next byte: that may be the A0 of a no-break space,
+     which takes the character back. */
+  if(!t->cont_left && (t->len == t->cap || t->chars == t->max_chars))
     t->full = true;
 }
 
@@ -257,7 +257,7 @@ static void text_put(struct text_buf *t, unsigned char c)
  */
 static bool text_ends_with_c2(const struct text_buf *t)
 {
-  return !t->full && t->cont_left == 1 && t->len &&
+  return !t->full && !t->space_pending && t->cont_left == 1 && t->len &&
          (unsigned char)t->buf[t->len - 1] == 0xC2;
 }
 
@@ -273,9 +273,10 @@ static void text_nbsp(struct text_buf *t)
  * Text output.
  */
 
+/* Where text goes now; NULL when it is not wanted. */
 static struct text_buf *text_sink(struct html_extract *hx)
 {
-  if(hx->title_state == TITLE_OPEN)
+  if(hx->title_state == TITLE_OPEN)   /* inside the first title */
     return &hx->title;
   if(hx->raw_end || hx->hidden_depth)
     return NULL;      /* script, style, a later title, hidden content */
@@ -430,30 +431,30 @@ static void charref_char(struct html_extract *hx, unsigned char c)
     emit_bytes(hx, hx->charref, hx->charref_len);  /* too long, or text */
   else if(c == ';')
     return;             /* the ';' ended the reference */
-  hx_step(hx, c);
+  hx_step(hx, c);       /* c is not part of it */
 }
 
 /*
  * Tags.
  */
 
+static bool tag_is(const struct html_extract *hx, const char *name)
+{
+  return strlen(name) == hx->name_len &&
+         !memcmp(name, hx->name, hx->name_len);
+}
+
+/* The entry of a NULL-terminated list that names the current tag. */
 static const char *tag_find(const struct html_extract *hx,
                             const char *const *names)
 {
   size_t i;
 
   for(i = 0; names[i]; i++) {
-    if(strlen(names[i]) == hx->name_len &&
-       !memcmp(names[i], hx->name, hx->name_len))
+    if(tag_is(hx, names[i]))
       return names[i];
   }
   return NULL;
-}
-
-static bool tag_is(const struct html_extract *hx, const char *name)
-{
-  return strlen(name) == hx->name_len &&
-         !memcmp(name, hx->name, hx->name_len);
 }
 
 static void tag_start(struct html_extract *hx, bool is_end, unsigned char c)
@@ -465,7 +466,7 @@ static void tag_start(struct html_extract *hx, bool is_end, unsigned char c)
   hx->name_len = 1;
 }
 
-static void tag_name_char(struct html_extract *hx, unsigned char c)
+static void tag_name_append(struct html_extract *hx, unsigned char c)
 {
   if(hx->name_len < TAG_NAME_MAX)
     hx->name[hx->name_len] = (char)to_lower(c);
@@ -572,7 +573,7 @@ static void raw_char(struct html_extract *hx, unsigned char c)
  * The other states.
  */
 
-static void text_char(struct html_extract *hx, unsigned char c)
+static void data_char(struct html_extract *hx, unsigned char c)
 {
   if(c == '<')
     hx->state = HX_TAG_OPEN;
@@ -609,7 +610,7 @@ static void end_tag_open_char(struct html_extract *hx, unsigned char c)
     hx->state = HX_BOGUS_COMMENT;
 }
 
-static void tag_name_state(struct html_extract *hx, unsigned char c)
+static void tag_name_char(struct html_extract *hx, unsigned char c)
 {
   if(is_space(c))
     hx->state = HX_ATTRS;
@@ -620,7 +621,7 @@ static void tag_name_state(struct html_extract *hx, unsigned char c)
   else if(c == '>')
     tag_complete(hx);
   else
-    tag_name_char(hx, c);
+    tag_name_append(hx, c);
 }
 
 /* Only a quote right after '=' opens a value; the '/' of "/>" counts only
@@ -693,7 +694,7 @@ static void hx_step(struct html_extract *hx, unsigned char c)
 {
   switch(hx->state) {
   case HX_TEXT:
-    text_char(hx, c);
+    data_char(hx, c);
     break;
   case HX_CHARREF:
     charref_char(hx, c);
@@ -705,7 +706,7 @@ static void hx_step(struct html_extract *hx, unsigned char c)
     end_tag_open_char(hx, c);
     break;
   case HX_TAG_NAME:
-    tag_name_state(hx, c);
+    tag_name_char(hx, c);
     break;
   case HX_ATTRS:
     attrs_char(hx, c);

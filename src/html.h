@@ -28,10 +28,11 @@
  *
  * Markup
  *   - Tag names are case-insensitive. Quoted attribute values may contain
- *     '>'. Comments <!-- ... --> may contain '>' and "--"; like <!DOCTYPE>,
- *     <?...?>, <![CDATA[...]]> and other "<!" markup they produce no text.
- *     As in HTML5, everything from "<!" other than "<!--" up to the first '>'
- *     is one bogus comment, CDATA included.
+ *     '>'. Comments <!-- ... --> may contain '>' and "--", and end at "-->"
+ *     or "--!>". <!DOCTYPE>, <?...>, <![CDATA[...]]> produce no text: as in
+ *     HTML5, "<?" or a "<!" that does not open a comment starts a bogus
+ *     comment that ends at the first '>' (so "<![CDATA[a>b]]>" shows
+ *     "b]]>", as a browser does).
  *   - A '<' that does not start a tag ("a < b") is text.
  *   - script and style are raw text: they end only at their own end tag
  *     ("</script" in any case, followed by whitespace, '/' or '>'),
@@ -59,7 +60,7 @@
 #include <stddef.h>
 
 #define HTML_TITLE_MAX_BYTES 2048   /* raw bytes kept for the title */
-#define HTML_SNIPPET_CHARS 100      /* characters of text kept for the snippet */
+#define HTML_SNIPPET_CHARS 100      /* characters kept for the snippet */
 
 struct html_extract;  /* opaque; fixed-size, no allocation after _new */
 

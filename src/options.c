@@ -132,7 +132,11 @@ static int parse_seconds(const char *flag, const char *text, long *ms, char **ca
 	    seconds > 86400)
 		return fail(cause, "--%s: expected seconds greater than 0 and at most 86400, got '%s'",
 			    flag, text);
-	*ms = (long)ceil(seconds * 1000.0);
+	/* To the nearest millisecond (2.007 is 2007, not 2008 through float error), and
+	 * never 0, which libcurl would read as "no timeout". */
+	*ms = (long)llround(seconds * 1000.0);
+	if (*ms < 1)
+		*ms = 1;
 	return 0;
 }
 
@@ -171,7 +175,7 @@ static void set_defaults(struct crawl_options *opts)
 	memset(opts, 0, sizeof(*opts));
 	opts->mode = MODE_ONCE;
 	opts->output = "-";
-	opts->threads = cpus > 0 && cpus < OPTIONS_MAX_WORKERS ? (int)cpus : 1;
+	opts->threads = cpus < 1 ? 1 : cpus > OPTIONS_MAX_WORKERS ? OPTIONS_MAX_WORKERS : (int)cpus;
 	opts->processes = 0;
 	opts->inflight = 32;
 	opts->log_level = LOG_INFO;
@@ -188,7 +192,7 @@ static void set_defaults(struct crawl_options *opts)
 /* One flag; returns 0 or -1 with *cause set. */
 static int apply_option(struct crawl_options *opts, int flag, const char *arg, char **cause)
 {
-	long value;
+	long value = 0;
 	int rc = 0;
 
 	switch (flag) {
@@ -302,6 +306,9 @@ int options_parse(struct crawl_options *opts, int argc, char **argv, char **caus
 		flag = getopt_long(argc, argv, ":o:t:p:k:hV", long_options, &long_index);
 		if (flag == -1)
 			break;
+		/* For a short flag, optind may not have moved past its cluster ("-zV"). */
+		if (flag == '?' && optopt != 0)
+			return fail(cause, "unknown option '-%c' (try --help)", optopt);
 		if (flag == '?')
 			return fail(cause, "unknown option '%s' (try --help)", argv[optind - 1]);
 		if (flag == ':')

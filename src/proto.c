@@ -7,9 +7,10 @@
 
 #include "proto.h"
 
-/* Real numbers are timings in milliseconds rounded to microseconds: ten significant
- * digits print them exactly without jansson's 17-digit noise. */
-#define PROTO_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
+/* Real numbers are timings in milliseconds rounded to microseconds, up to a day
+ * (86400000.000 ms): twelve significant digits print them exactly without jansson's
+ * 17-digit noise. */
+#define PROTO_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 char *proto_dump_line(const json_t *value, size_t *len)
 {

@@ -96,7 +96,8 @@ static void stop_loop(struct supervisor *sup, const char *why)
 	event_base_loopbreak(sup->base);
 }
 
-/* Writes one final record; an output error ends the crawl (records would be lost). */
+/* Writes one final record made from a worker's (or our own) record body, which the
+ * caller keeps. An output error ends the crawl: records would be lost. */
 static void write_record(struct supervisor *sup, long long seq, json_t *body)
 {
 	json_t *record = body != NULL ? result_finish(sup->job, seq, body) : NULL;
@@ -121,13 +122,16 @@ static void write_error_record(struct supervisor *sup, long long seq, const char
 			       int attempt, enum result_error error, const char *message)
 {
 	struct result_record record = { 0 };
+	json_t *body;
 
 	record.url = url;
 	record.attempt = attempt;
 	record.error = error;
 	record.error_message = message;
 	clock_gettime(CLOCK_REALTIME, &record.fetched_at);
-	write_record(sup, seq, result_encode(&record));
+	body = result_encode(&record);
+	write_record(sup, seq, body);
+	json_decref(body);
 }
 
 static void pending_push_back(struct supervisor *sup, struct task *task)

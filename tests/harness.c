@@ -15,9 +15,6 @@
 
 #include "harness.h"
 
-/* The directory atexit() removes if the test dies before harness_stop(). */
-static char cleanup_dir[256];
-
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
@@ -30,11 +27,6 @@ static void remove_tree(const char *dir)
 {
 	if (dir[0] != '\0')
 		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void remove_at_exit(void)
-{
-	remove_tree(cleanup_dir);
 }
 
 static const char *binary(const char *variable)
@@ -91,9 +83,6 @@ void harness_start(struct harness *h)
 	memset(h, 0, sizeof(*h));
 	snprintf(h->dir, sizeof(h->dir), "%s/crawld-test-XXXXXX", tmp != NULL ? tmp : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(h->dir));
-	if (cleanup_dir[0] == '\0')
-		atexit(remove_at_exit);
-	snprintf(cleanup_dir, sizeof(cleanup_dir), "%s", h->dir);
 	start_server(h);
 }
 
@@ -106,7 +95,6 @@ void harness_stop(struct harness *h)
 		h->server_pid = 0;
 	}
 	remove_tree(h->dir);
-	cleanup_dir[0] = '\0';
 }
 
 char *harness_url(const struct harness *h, const char *path)

@@ -2,9 +2,10 @@
  * directory, and crawld run as users run it, its output read back as JSON.
  *
  * The binaries come from the environment (CRAWLD, TESTSERVER), as `make check` sets
- * them. Everything a test starts is tied to the test process: the server exits when
- * the test's end of its stdin pipe closes, and the directory is removed at exit, so a
- * failed assertion (which exits the forked test at once) leaves nothing behind. */
+ * them. Start and stop the harness in an unchecked fixture: it then runs in Check's
+ * parent process, so a failed assertion (which ends the forked test at once) still
+ * reaches harness_stop() and leaves nothing behind. The server also exits by itself
+ * when its stdin pipe closes, should the test runner die first. */
 #ifndef CRAWLD_TEST_HARNESS_H
 #define CRAWLD_TEST_HARNESS_H
 
