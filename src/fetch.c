@@ -14,336 +14,348 @@
 #include "html.h"
 
 struct fetch {
-	CURL *easy;
-	struct fetch *prev;        /* the worker's chain of running fetches */
-	struct fetch *next;
-	uint64_t task_id;
-	int attempt;
-	char *url;
-	int64_t max_body_bytes;
-	uint64_t bytes;
-	bool truncated;
-	bool body_started;         /* the first body bytes arrived and were classified */
-	EVP_MD_CTX *sha256;
-	struct html_extract *html; /* only for HTML bodies */
-	bool html_done;            /* title and snippet found: the rest needs no scanning */
-	char error_text[CURL_ERROR_SIZE];
+  CURL *easy;
+  struct fetch *prev; /* the worker's chain of running fetches */
+  struct fetch *next;
+  uint64_t task_id;
+  int attempt;
+  char *url;
+  int64_t max_body_bytes;
+  uint64_t bytes;
+  bool truncated;
+  bool body_started; /* the first body bytes arrived and were classified */
+  EVP_MD_CTX *sha256;
+  struct html_extract *html; /* only for HTML bodies */
+  bool html_done; /* title and snippet found: the rest needs no scanning */
+  char error_text[CURL_ERROR_SIZE];
 };
 
 enum result_error fetch_error_from_curl(CURLcode code)
 {
-	switch (code) {
-	case CURLE_OK:
-		return RESULT_OK;
-	case CURLE_URL_MALFORMAT:
-		return RESULT_ERR_BAD_URL;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-		return RESULT_ERR_PROTOCOL_DENIED;
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
-		return RESULT_ERR_DNS;
-	case CURLE_COULDNT_CONNECT:
-		return RESULT_ERR_CONNECT;
-	case CURLE_OPERATION_TIMEDOUT:
-		return RESULT_ERR_TIMEOUT;
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_USE_SSL_FAILED:
-		return RESULT_ERR_TLS;
-	case CURLE_TOO_MANY_REDIRECTS:
-		return RESULT_ERR_TOO_MANY_REDIRECTS;
-	case CURLE_FILESIZE_EXCEEDED:
-		return RESULT_ERR_TOO_LARGE;
-	case CURLE_RECV_ERROR:
-		return RESULT_ERR_RECV;
-	case CURLE_SEND_ERROR:
-		return RESULT_ERR_SEND;
-	case CURLE_PARTIAL_FILE:
-		return RESULT_ERR_PARTIAL;
-	case CURLE_GOT_NOTHING:
-		return RESULT_ERR_EMPTY_REPLY;
-	case CURLE_WEIRD_SERVER_REPLY:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_HTTP3:
-		return RESULT_ERR_BAD_RESPONSE;
-	case CURLE_BAD_CONTENT_ENCODING:
-		return RESULT_ERR_BAD_ENCODING;
-	default:
-		return RESULT_ERR_INTERNAL;
-	}
+  switch(code) {
+    case CURLE_OK:
+      return RESULT_OK;
+    case CURLE_URL_MALFORMAT:
+      return RESULT_ERR_BAD_URL;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      return RESULT_ERR_PROTOCOL_DENIED;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return RESULT_ERR_DNS;
+    case CURLE_COULDNT_CONNECT:
+      return RESULT_ERR_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+      return RESULT_ERR_TIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_USE_SSL_FAILED:
+      return RESULT_ERR_TLS;
+    case CURLE_TOO_MANY_REDIRECTS:
+      return RESULT_ERR_TOO_MANY_REDIRECTS;
+    case CURLE_FILESIZE_EXCEEDED:
+      return RESULT_ERR_TOO_LARGE;
+    case CURLE_RECV_ERROR:
+      return RESULT_ERR_RECV;
+    case CURLE_SEND_ERROR:
+      return RESULT_ERR_SEND;
+    case CURLE_PARTIAL_FILE:
+      return RESULT_ERR_PARTIAL;
+    case CURLE_GOT_NOTHING:
+      return RESULT_ERR_EMPTY_REPLY;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3:
+      return RESULT_ERR_BAD_RESPONSE;
+    case CURLE_BAD_CONTENT_ENCODING:
+      return RESULT_ERR_BAD_ENCODING;
+    default:
+      return RESULT_ERR_INTERNAL;
+  }
 }
 
-/* HTML is scanned for its title and text; anything else is only counted and hashed.
- * A response without a Content-Type is sniffed as HTML, as browsers would. */
+/* HTML is scanned for its title and text; anything else is only counted and
+ * hashed. A response without a Content-Type is sniffed as HTML, as browsers
+ * would. */
 static bool is_html(const char *content_type)
 {
-	if (content_type == NULL)
-		return true;
-	return strncasecmp(content_type, "text/html", 9) == 0 ||
-	       strncasecmp(content_type, "application/xhtml+xml", 21) == 0;
+  if(content_type == NULL)
+    return true;
+  return strncasecmp(content_type, "text/html", 9) == 0 ||
+         strncasecmp(content_type, "application/xhtml+xml", 21) == 0;
 }
 
 static void start_body(struct fetch *fetch)
 {
-	char *content_type = NULL;
+  char *content_type = NULL;
 
-	fetch->body_started = true;
-	curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
-	if (is_html(content_type))
-		fetch->html = html_extract_new();
+  fetch->body_started = true;
+  curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
+  if(is_html(content_type))
+    fetch->html = html_extract_new();
 }
 
-/* libcurl's write callback: the decoded body, in pieces. The size cap is applied here,
- * after decoding, so chunked bodies and compression bombs are cut as well. */
+/* libcurl's write callback: the decoded body, in pieces. The size cap is
+ * applied here, after decoding, so chunked bodies and compression bombs are
+ * cut as well. */
 static size_t on_body(char *data, size_t size, size_t count, void *userdata)
 {
-	struct fetch *fetch = userdata;
-	size_t len = size * count;
-	size_t kept = len;
-	uint64_t room = (uint64_t)fetch->max_body_bytes - fetch->bytes;
+  struct fetch *fetch = userdata;
+  size_t len = size * count;
+  size_t kept = len;
+  uint64_t room = (uint64_t)fetch->max_body_bytes - fetch->bytes;
 
-	if (!fetch->body_started)
-		start_body(fetch);
-	if (kept > room) {
-		kept = (size_t)room;
-		fetch->truncated = true;
-	}
-	fetch->bytes += kept;
-	EVP_DigestUpdate(fetch->sha256, data, kept);
-	if (fetch->html != NULL && !fetch->html_done) {
-		html_extract_feed(fetch->html, data, kept);
-		fetch->html_done = html_extract_done(fetch->html);
-	}
-	/* Returning less than len makes libcurl stop with CURLE_WRITE_ERROR. */
-	return fetch->truncated ? kept : len;
+  if(!fetch->body_started)
+    start_body(fetch);
+  if(kept > room) {
+    kept = (size_t)room;
+    fetch->truncated = true;
+  }
+  fetch->bytes += kept;
+  EVP_DigestUpdate(fetch->sha256, data, kept);
+  if(fetch->html != NULL && !fetch->html_done) {
+    html_extract_feed(fetch->html, data, kept);
+    fetch->html_done = html_extract_done(fetch->html);
+  }
+  /* Returning less than len makes libcurl stop with CURLE_WRITE_ERROR. */
+  return fetch->truncated ? kept : len;
 }
 
-struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id, const char *url,
-			int attempt)
+struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
+                        const char *url, int attempt)
 {
-	struct fetch *fetch = calloc(1, sizeof(*fetch));
-	CURLcode rc = CURLE_OK;
-	CURL *easy;
+  struct fetch *fetch = calloc(1, sizeof(*fetch));
+  CURLcode rc = CURLE_OK;
+  CURL *easy;
 
-	if (fetch == NULL)
-		return NULL;
-	fetch->task_id = task_id;
-	fetch->attempt = attempt;
-	fetch->max_body_bytes = policy->max_body_bytes;
-	fetch->url = strdup(url);
-	fetch->sha256 = EVP_MD_CTX_new();
-	fetch->easy = curl_easy_init();
-	if (fetch->url == NULL || fetch->sha256 == NULL || fetch->easy == NULL ||
-	    EVP_DigestInit_ex(fetch->sha256, EVP_sha256(), NULL) != 1) {
-		fetch_free(fetch);
-		return NULL;
-	}
-	easy = fetch->easy;
-	/* Each setopt's result is folded into rc: any failure means a libcurl too old or
-	 * out of memory, and the transfer is not started at all. */
-	rc |= curl_easy_setopt(easy, CURLOPT_URL, fetch->url);
-	rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, fetch);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-	rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
-	rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->error_text);
-	rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-	rc |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, policy->max_redirects);
-	rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, policy->connect_timeout_ms);
-	rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, policy->total_timeout_ms);
-	if (policy->low_speed_limit > 0) {
-		rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, policy->low_speed_limit);
-		rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, policy->low_speed_time_s);
-	}
-	rc |= curl_easy_setopt(easy, CURLOPT_USERAGENT, policy->user_agent);
-	/* "" offers every encoding this libcurl can decode (gzip, deflate, br, zstd). */
-	rc |= curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-	rc |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	if (rc != CURLE_OK) {
-		fetch_free(fetch);
-		return NULL;
-	}
-	return fetch;
+  if(fetch == NULL)
+    return NULL;
+  fetch->task_id = task_id;
+  fetch->attempt = attempt;
+  fetch->max_body_bytes = policy->max_body_bytes;
+  fetch->url = strdup(url);
+  fetch->sha256 = EVP_MD_CTX_new();
+  fetch->easy = curl_easy_init();
+  if(fetch->url == NULL || fetch->sha256 == NULL || fetch->easy == NULL ||
+     EVP_DigestInit_ex(fetch->sha256, EVP_sha256(), NULL) != 1) {
+    fetch_free(fetch);
+    return NULL;
+  }
+  easy = fetch->easy;
+  /* Each setopt's result is folded into rc: any failure means a libcurl too
+   * old or out of memory, and the transfer is not started at all. */
+  rc |= curl_easy_setopt(easy, CURLOPT_URL, fetch->url);
+  rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, fetch);
+  rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
+  rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->error_text);
+  rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+  rc |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, policy->max_redirects);
+  rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                         policy->connect_timeout_ms);
+  rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, policy->total_timeout_ms);
+  if(policy->low_speed_limit > 0) {
+    rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT,
+                           policy->low_speed_limit);
+    rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
+                           policy->low_speed_time_s);
+  }
+  rc |= curl_easy_setopt(easy, CURLOPT_USERAGENT, policy->user_agent);
+  /* "" offers every encoding this libcurl can decode (gzip, deflate, br,
+   * zstd). */
+  rc |= curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+  rc |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  if(rc != CURLE_OK) {
+    fetch_free(fetch);
+    return NULL;
+  }
+  return fetch;
 }
 
 CURL *fetch_easy(const struct fetch *fetch)
 {
-	return fetch->easy;
+  return fetch->easy;
 }
 
 uint64_t fetch_task_id(const struct fetch *fetch)
 {
-	return fetch->task_id;
+  return fetch->task_id;
 }
 
 struct fetch *fetch_from_easy(CURL *easy)
 {
-	struct fetch *fetch = NULL;
+  struct fetch *fetch = NULL;
 
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&fetch);
-	return fetch;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&fetch);
+  return fetch;
 }
 
 void fetch_link(struct fetch *fetch, struct fetch **head)
 {
-	fetch->prev = NULL;
-	fetch->next = *head;
-	if (*head != NULL)
-		(*head)->prev = fetch;
-	*head = fetch;
+  fetch->prev = NULL;
+  fetch->next = *head;
+  if(*head != NULL)
+    (*head)->prev = fetch;
+  *head = fetch;
 }
 
 void fetch_unlink(struct fetch *fetch, struct fetch **head)
 {
-	if (fetch->prev != NULL)
-		fetch->prev->next = fetch->next;
-	else
-		*head = fetch->next;
-	if (fetch->next != NULL)
-		fetch->next->prev = fetch->prev;
-	fetch->prev = NULL;
-	fetch->next = NULL;
+  if(fetch->prev != NULL)
+    fetch->prev->next = fetch->next;
+  else
+    *head = fetch->next;
+  if(fetch->next != NULL)
+    fetch->next->prev = fetch->prev;
+  fetch->prev = NULL;
+  fetch->next = NULL;
 }
 
 void fetch_free(struct fetch *fetch)
 {
-	if (fetch == NULL)
-		return;
-	if (fetch->easy != NULL)
-		curl_easy_cleanup(fetch->easy);
-	EVP_MD_CTX_free(fetch->sha256);
-	html_extract_free(fetch->html);
-	free(fetch->url);
-	free(fetch);
+  if(fetch == NULL)
+    return;
+  if(fetch->easy != NULL)
+    curl_easy_cleanup(fetch->easy);
+  EVP_MD_CTX_free(fetch->sha256);
+  html_extract_free(fetch->html);
+  free(fetch->url);
+  free(fetch);
 }
 
 static double info_ms(CURL *easy, CURLINFO info)
 {
-	curl_off_t us = 0;
+  curl_off_t us = 0;
 
-	curl_easy_getinfo(easy, info, &us);
-	return (double)us / 1000.0;
+  curl_easy_getinfo(easy, info, &us);
+  return (double)us / 1000.0;
 }
 
-/* libcurl reports each phase as time since the start; the record gives dns, connect and
- * tls as the length of that phase alone, and ttfb and total since the start. */
+/* libcurl reports each phase as time since the start; the record gives dns,
+ * connect and tls as the length of that phase alone, and ttfb and total since
+ * the start. */
 static void read_timing(CURL *easy, struct result_timing *timing)
 {
-	double dns = info_ms(easy, CURLINFO_NAMELOOKUP_TIME_T);
-	double connect = info_ms(easy, CURLINFO_CONNECT_TIME_T);
-	double tls = info_ms(easy, CURLINFO_APPCONNECT_TIME_T);
+  double dns = info_ms(easy, CURLINFO_NAMELOOKUP_TIME_T);
+  double connect = info_ms(easy, CURLINFO_CONNECT_TIME_T);
+  double tls = info_ms(easy, CURLINFO_APPCONNECT_TIME_T);
 
-	timing->dns_ms = dns;
-	timing->connect_ms = connect > dns ? connect - dns : 0;
-	timing->tls_ms = tls > connect ? tls - connect : 0;
-	timing->ttfb_ms = info_ms(easy, CURLINFO_STARTTRANSFER_TIME_T);
-	timing->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
+  timing->dns_ms = dns;
+  timing->connect_ms = connect > dns ? connect - dns : 0;
+  timing->tls_ms = tls > connect ? tls - connect : 0;
+  timing->ttfb_ms = info_ms(easy, CURLINFO_STARTTRANSFER_TIME_T);
+  timing->total_ms = info_ms(easy, CURLINFO_TOTAL_TIME_T);
 }
 
 static const char *http_version_name(long version)
 {
-	switch (version) {
-	case CURL_HTTP_VERSION_1_0:
-		return "1.0";
-	case CURL_HTTP_VERSION_1_1:
-		return "1.1";
-	case CURL_HTTP_VERSION_2_0:
-		return "2";
-	case CURL_HTTP_VERSION_3:
-		return "3";
-	default:
-		return NULL;
-	}
+  switch(version) {
+    case CURL_HTTP_VERSION_1_0:
+      return "1.0";
+    case CURL_HTTP_VERSION_1_1:
+      return "1.1";
+    case CURL_HTTP_VERSION_2_0:
+      return "2";
+    case CURL_HTTP_VERSION_3:
+      return "3";
+    default:
+      return NULL;
+  }
 }
 
 static void hex_digest(EVP_MD_CTX *sha256, char hex[65])
 {
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int digest_len = 0;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_len = 0;
 
-	EVP_DigestFinal_ex(sha256, digest, &digest_len);
-	for (unsigned int i = 0; i < digest_len && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  EVP_DigestFinal_ex(sha256, digest, &digest_len);
+  for(unsigned int i = 0; i < digest_len && i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", digest[i]);
 }
 
-static void fill_worker(struct result_record *record, const struct fetch_worker_identity *worker)
+static void fill_worker(struct result_record *record,
+                        const struct fetch_worker_identity *worker)
 {
-	record->has_worker = true;
-	record->worker_kind = worker->kind;
-	record->worker_id = worker->id;
-	record->worker_pid = worker->pid;
-	clock_gettime(CLOCK_REALTIME, &record->fetched_at);
+  record->has_worker = true;
+  record->worker_kind = worker->kind;
+  record->worker_id = worker->id;
+  record->worker_pid = worker->pid;
+  clock_gettime(CLOCK_REALTIME, &record->fetched_at);
 }
 
 json_t *fetch_finish(struct fetch *fetch, CURLcode result,
-		     const struct fetch_worker_identity *worker)
+                     const struct fetch_worker_identity *worker)
 {
-	struct result_record record = { 0 };
-	char http_error[64];
-	char sha256_hex[65] = "";
-	long http_version = 0;
-	char *final_url = NULL;
-	char *content_type = NULL;
+  struct result_record record = { 0 };
+  char http_error[64];
+  char sha256_hex[65] = "";
+  long http_version = 0;
+  char *final_url = NULL;
+  char *content_type = NULL;
 
-	record.url = fetch->url;
-	record.attempt = fetch->attempt;
-	fill_worker(&record, worker);
-	curl_easy_getinfo(fetch->easy, CURLINFO_RESPONSE_CODE, &record.status);
-	curl_easy_getinfo(fetch->easy, CURLINFO_EFFECTIVE_URL, &final_url);
-	curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
-	curl_easy_getinfo(fetch->easy, CURLINFO_REDIRECT_COUNT, &record.redirects);
-	curl_easy_getinfo(fetch->easy, CURLINFO_HTTP_VERSION, &http_version);
-	read_timing(fetch->easy, &record.timing);
-	record.final_url = final_url;
-	record.content_type = content_type;
-	record.bytes = fetch->bytes;
-	record.truncated = fetch->truncated;
-	if (record.status > 0) {
-		hex_digest(fetch->sha256, sha256_hex);
-		record.sha256 = sha256_hex;
-		record.http_version = http_version_name(http_version);
-	}
-	if (fetch->html != NULL) {
-		record.title = html_extract_title(fetch->html, &record.title_len);
-		record.snippet = html_extract_snippet(fetch->html, &record.snippet_len);
-	}
+  record.url = fetch->url;
+  record.attempt = fetch->attempt;
+  fill_worker(&record, worker);
+  curl_easy_getinfo(fetch->easy, CURLINFO_RESPONSE_CODE, &record.status);
+  curl_easy_getinfo(fetch->easy, CURLINFO_EFFECTIVE_URL, &final_url);
+  curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
+  curl_easy_getinfo(fetch->easy, CURLINFO_REDIRECT_COUNT, &record.redirects);
+  curl_easy_getinfo(fetch->easy, CURLINFO_HTTP_VERSION, &http_version);
+  read_timing(fetch->easy, &record.timing);
+  record.final_url = final_url;
+  record.content_type = content_type;
+  record.bytes = fetch->bytes;
+  record.truncated = fetch->truncated;
+  if(record.status > 0) {
+    hex_digest(fetch->sha256, sha256_hex);
+    record.sha256 = sha256_hex;
+    record.http_version = http_version_name(http_version);
+  }
+  if(fetch->html != NULL) {
+    record.title = html_extract_title(fetch->html, &record.title_len);
+    record.snippet = html_extract_snippet(fetch->html, &record.snippet_len);
+  }
 
-	if (fetch->truncated) {
-		record.error = RESULT_ERR_TOO_LARGE;
-		snprintf(http_error, sizeof(http_error), "body cut at %lld bytes",
-			 (long long)fetch->max_body_bytes);
-		record.error_message = http_error;
-	} else if (result != CURLE_OK) {
-		record.error = fetch_error_from_curl(result);
-		record.error_message = fetch->error_text[0] != '\0' ? fetch->error_text :
-				       curl_easy_strerror(result);
-	} else if (record.status >= 400) {
-		record.error = RESULT_ERR_HTTP_ERROR;
-		snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
-		record.error_message = http_error;
-	}
-	return result_encode(&record);
+  if(fetch->truncated) {
+    record.error = RESULT_ERR_TOO_LARGE;
+    snprintf(http_error, sizeof(http_error), "body cut at %lld bytes",
+             (long long)fetch->max_body_bytes);
+    record.error_message = http_error;
+  }
+  else if(result != CURLE_OK) {
+    record.error = fetch_error_from_curl(result);
+    record.error_message = fetch->error_text[0] != '\0'
+                               ? fetch->error_text
+                               : curl_easy_strerror(result);
+  }
+  else if(record.status >= 400) {
+    record.error = RESULT_ERR_HTTP_ERROR;
+    snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
+    record.error_message = http_error;
+  }
+  return result_encode(&record);
 }
 
-json_t *fetch_fail(const char *url, int attempt, enum result_error error, const char *message,
-		   const struct fetch_worker_identity *worker)
+json_t *fetch_fail(const char *url, int attempt, enum result_error error,
+                   const char *message,
+                   const struct fetch_worker_identity *worker)
 {
-	struct result_record record = { 0 };
+  struct result_record record = { 0 };
 
-	record.url = url;
-	record.attempt = attempt;
-	record.error = error;
-	record.error_message = message;
-	fill_worker(&record, worker);
-	return result_encode(&record);
+  record.url = url;
+  record.attempt = attempt;
+  record.error = error;
+  record.error_message = message;
+  fill_worker(&record, worker);
+  return result_encode(&record);
 }

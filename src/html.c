@@ -14,26 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TAG_NAME_MAX 16       /* longer names match nothing we look for */
-#define CHARREF_MAX 32        /* longest character reference we decode */
+#define TAG_NAME_MAX 16 /* longer names match nothing we look for */
+#define CHARREF_MAX 32  /* longest character reference we decode */
 #define SNIPPET_MAX_BYTES (4 * HTML_SNIPPET_CHARS)
 
 enum hx_state {
-  HX_TEXT,              /* character data */
-  HX_CHARREF,           /* after '&', in text or in the title */
-  HX_TAG_OPEN,          /* after '<' */
-  HX_END_TAG_OPEN,      /* after "</" */
+  HX_TEXT,         /* character data */
+  HX_CHARREF,      /* after '&', in text or in the title */
+  HX_TAG_OPEN,     /* after '<' */
+  HX_END_TAG_OPEN, /* after "</" */
   HX_TAG_NAME,
-  HX_ATTRS,             /* inside a tag, outside attribute values */
-  HX_ATTR_VALUE,        /* after '=', before the value */
+  HX_ATTRS,      /* inside a tag, outside attribute values */
+  HX_ATTR_VALUE, /* after '=', before the value */
   HX_ATTR_UNQUOTED,
   HX_ATTR_DQUOTED,
   HX_ATTR_SQUOTED,
   HX_MARKUP_OPEN,       /* after "<!" */
   HX_COMMENT_OPEN_DASH, /* after "<!-" */
   HX_COMMENT,
-  HX_BOGUS_COMMENT,     /* <!DOCTYPE>, <?...>, </3>: ends at the first '>' */
-  HX_RAWTEXT            /* script, style or title content */
+  HX_BOGUS_COMMENT, /* <!DOCTYPE>, <?...>, </3>: ends at the first '>' */
+  HX_RAWTEXT        /* script, style or title content */
 };
 
 /* How much of a comment's end ("-->" or "--!>") has been seen. */
@@ -45,33 +45,33 @@ enum comment_end {
 };
 
 enum title_state {
-  TITLE_NONE,           /* no <title> seen yet */
-  TITLE_OPEN,           /* collecting the first title */
+  TITLE_NONE, /* no <title> seen yet */
+  TITLE_OPEN, /* collecting the first title */
   TITLE_CLOSED
 };
 
 /* An output buffer: the title or the snippet. */
 struct text_buf {
-  char *buf;            /* NUL-terminated at all times */
-  size_t cap;           /* bytes, not counting the NUL */
+  char *buf;  /* NUL-terminated at all times */
+  size_t cap; /* bytes, not counting the NUL */
   size_t max_chars;
   size_t len;
-  size_t chars;         /* bytes that are not continuation bytes */
-  size_t last_start;    /* where the last character starts */
-  size_t cont_left;     /* continuation bytes its lead byte still expects */
-  bool space_pending;   /* whitespace to write before any more text */
+  size_t chars;       /* bytes that are not continuation bytes */
+  size_t last_start;  /* where the last character starts */
+  size_t cont_left;   /* continuation bytes its lead byte still expects */
+  bool space_pending; /* whitespace to write before any more text */
   bool full;
 };
 
 struct html_extract {
   enum hx_state state;
-  enum hx_state charref_return;   /* state to go back to after one */
+  enum hx_state charref_return; /* state to go back to after one */
   enum title_state title_state;
   enum comment_end comment_end;
-  size_t hidden_depth;            /* open noscript, template, svg */
+  size_t hidden_depth; /* open noscript, template, svg */
 
-  char name[TAG_NAME_MAX];        /* lowercased tag name */
-  size_t name_len;                /* TAG_NAME_MAX + 1: too long */
+  char name[TAG_NAME_MAX]; /* lowercased tag name */
+  size_t name_len;         /* TAG_NAME_MAX + 1: too long */
   bool is_end_tag;
   bool self_closing;
 
@@ -79,7 +79,7 @@ struct html_extract {
   char end_tag[2 + TAG_NAME_MAX]; /* the part of "</name" matched so far */
   size_t end_tag_len;
 
-  char charref[CHARREF_MAX];      /* "&..." collected so far */
+  char charref[CHARREF_MAX]; /* "&..." collected so far */
   size_t charref_len;
 
   struct text_buf title;
@@ -89,33 +89,26 @@ struct html_extract {
 };
 
 static const char *const block_tags[] = {
-  "address", "article", "aside", "blockquote", "body", "br", "caption",
-  "dd", "details", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-  "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header",
-  "hr", "html", "legend", "li", "main", "nav", "ol", "option", "p", "pre",
-  "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
-  "title", "tr", "ul", NULL
+  "address",  "article",    "aside",   "blockquote", "body",  "br",
+  "caption",  "dd",         "details", "div",        "dl",    "dt",
+  "fieldset", "figcaption", "figure",  "footer",     "form",  "h1",
+  "h2",       "h3",         "h4",      "h5",         "h6",    "head",
+  "header",   "hr",         "html",    "legend",     "li",    "main",
+  "nav",      "ol",         "option",  "p",          "pre",   "section",
+  "summary",  "table",      "tbody",   "td",         "tfoot", "th",
+  "thead",    "title",      "tr",      "ul",         NULL
 };
 
-static const char *const hidden_tags[] = {
-  "noscript", "svg", "template", NULL
-};
+static const char *const hidden_tags[] = { "noscript", "svg", "template",
+                                           NULL };
 
-static const char *const raw_text_tags[] = {
-  "script", "style", NULL
-};
+static const char *const raw_text_tags[] = { "script", "style", NULL };
 
 static const struct {
   const char *name;
   const char *text;
-} named_refs[] = {
-  { "amp", "&" },
-  { "apos", "'" },
-  { "gt", ">" },
-  { "lt", "<" },
-  { "nbsp", "\xC2\xA0" },
-  { "quot", "\"" }
-};
+} named_refs[] = { { "amp", "&" }, { "apos", "'" },        { "gt", ">" },
+                   { "lt", "<" },  { "nbsp", "\xC2\xA0" }, { "quot", "\"" } };
 
 static void hx_step(struct html_extract *hx, unsigned char c);
 
@@ -206,7 +199,7 @@ static void text_unappend(struct text_buf *t)
 static void text_space(struct text_buf *t)
 {
   if(t->len)
-    t->space_pending = true;   /* leading whitespace is dropped */
+    t->space_pending = true; /* leading whitespace is dropped */
 }
 
 /* A continuation byte does not fit: the character it belongs to is cut.
@@ -276,10 +269,10 @@ static void text_nbsp(struct text_buf *t)
 /* Where text goes now; NULL when it is not wanted. */
 static struct text_buf *text_sink(struct html_extract *hx)
 {
-  if(hx->title_state == TITLE_OPEN)   /* inside the first title */
+  if(hx->title_state == TITLE_OPEN) /* inside the first title */
     return &hx->title;
   if(hx->raw_end || hx->hidden_depth)
-    return NULL;      /* script, style, a later title, hidden content */
+    return NULL; /* script, style, a later title, hidden content */
   return &hx->snippet;
 }
 
@@ -380,13 +373,13 @@ static bool charref_decode_numeric(struct html_extract *hx)
   uint32_t cp = 0;
 
   if(i == hx->charref_len)
-    return false;     /* "&#" or "&#x" with no digits */
+    return false; /* "&#" or "&#x" with no digits */
   for(; i < hx->charref_len; i++) {
     unsigned char d = to_lower((unsigned char)hx->charref[i]);
 
     cp = cp * base + (uint32_t)(is_digit(d) ? d - '0' : d - 'a' + 10);
     if(cp > 0x10FFFF)
-      cp = 0x110000;  /* out of range already; stop growing */
+      cp = 0x110000; /* out of range already; stop growing */
   }
   if(!cp || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
     cp = 0xFFFD;
@@ -428,10 +421,10 @@ static void charref_char(struct html_extract *hx, unsigned char c)
   }
   hx->state = hx->charref_return;
   if(continues || !charref_decode(hx, c == ';'))
-    emit_bytes(hx, hx->charref, hx->charref_len);  /* too long, or text */
+    emit_bytes(hx, hx->charref, hx->charref_len); /* too long, or text */
   else if(c == ';')
-    return;             /* the ';' ended the reference */
-  hx_step(hx, c);       /* c is not part of it */
+    return;       /* the ';' ended the reference */
+  hx_step(hx, c); /* c is not part of it */
 }
 
 /*
@@ -440,8 +433,7 @@ static void charref_char(struct html_extract *hx, unsigned char c)
 
 static bool tag_is(const struct html_extract *hx, const char *name)
 {
-  return strlen(name) == hx->name_len &&
-         !memcmp(name, hx->name, hx->name_len);
+  return strlen(name) == hx->name_len && !memcmp(name, hx->name, hx->name_len);
 }
 
 /* The entry of a NULL-terminated list that names the current tag. */
@@ -543,7 +535,7 @@ static void raw_end_tag(struct html_extract *hx, unsigned char c)
   hx->self_closing = false;
   hx->raw_end = NULL;
   hx->state = HX_ATTRS;
-  hx_step(hx, c);       /* whitespace, '/' or '>', as in any tag */
+  hx_step(hx, c); /* whitespace, '/' or '>', as in any tag */
 }
 
 static void raw_char(struct html_extract *hx, unsigned char c)
@@ -561,7 +553,7 @@ static void raw_char(struct html_extract *hx, unsigned char c)
   if(hx->end_tag_len) {
     emit_bytes(hx, hx->end_tag, hx->end_tag_len);
     hx->end_tag_len = 0;
-    raw_char(hx, c);    /* c may start another "</" */
+    raw_char(hx, c); /* c may start another "</" */
   }
   else if(c == '&' && hx->title_state == TITLE_OPEN)
     charref_start(hx, HX_RAWTEXT);
@@ -594,7 +586,7 @@ static void tag_open_char(struct html_extract *hx, unsigned char c)
   else if(is_alpha(c))
     tag_start(hx, false, c);
   else {
-    hx->state = HX_TEXT;  /* "a < b": the '<' is text */
+    hx->state = HX_TEXT; /* "a < b": the '<' is text */
     emit(hx, '<');
     hx_step(hx, c);
   }
@@ -605,7 +597,7 @@ static void end_tag_open_char(struct html_extract *hx, unsigned char c)
   if(is_alpha(c))
     tag_start(hx, true, c);
   else if(c == '>')
-    hx->state = HX_TEXT;  /* "</>" is dropped */
+    hx->state = HX_TEXT; /* "</>" is dropped */
   else
     hx->state = HX_BOGUS_COMMENT;
 }
@@ -682,8 +674,9 @@ static void comment_char(struct html_extract *hx, unsigned char c)
   if(c == '>' && seen >= COMMENT_DASH_DASH)
     hx->state = HX_TEXT;
   else if(c == '-')
-    hx->comment_end = (seen == COMMENT_DASH || seen == COMMENT_DASH_DASH) ?
-                      COMMENT_DASH_DASH : COMMENT_DASH;
+    hx->comment_end = (seen == COMMENT_DASH || seen == COMMENT_DASH_DASH)
+                          ? COMMENT_DASH_DASH
+                          : COMMENT_DASH;
   else if(c == '!' && seen == COMMENT_DASH_DASH)
     hx->comment_end = COMMENT_DASH_DASH_BANG;
   else
@@ -693,60 +686,60 @@ static void comment_char(struct html_extract *hx, unsigned char c)
 static void hx_step(struct html_extract *hx, unsigned char c)
 {
   switch(hx->state) {
-  case HX_TEXT:
-    data_char(hx, c);
-    break;
-  case HX_CHARREF:
-    charref_char(hx, c);
-    break;
-  case HX_TAG_OPEN:
-    tag_open_char(hx, c);
-    break;
-  case HX_END_TAG_OPEN:
-    end_tag_open_char(hx, c);
-    break;
-  case HX_TAG_NAME:
-    tag_name_char(hx, c);
-    break;
-  case HX_ATTRS:
-    attrs_char(hx, c);
-    break;
-  case HX_ATTR_VALUE:
-    attr_value_char(hx, c);
-    break;
-  case HX_ATTR_UNQUOTED:
-    attr_unquoted_char(hx, c);
-    break;
-  case HX_ATTR_DQUOTED:
-    if(c == '"')
-      hx->state = HX_ATTRS;
-    break;
-  case HX_ATTR_SQUOTED:
-    if(c == '\'')
-      hx->state = HX_ATTRS;
-    break;
-  case HX_MARKUP_OPEN:
-    if(c == '-')
-      hx->state = HX_COMMENT_OPEN_DASH;
-    else
-      bogus_comment(hx, c);
-    break;
-  case HX_COMMENT_OPEN_DASH:
-    if(c == '-')
-      comment_open(hx);
-    else
-      bogus_comment(hx, c);
-    break;
-  case HX_COMMENT:
-    comment_char(hx, c);
-    break;
-  case HX_BOGUS_COMMENT:
-    if(c == '>')
-      hx->state = HX_TEXT;
-    break;
-  case HX_RAWTEXT:
-    raw_char(hx, c);
-    break;
+    case HX_TEXT:
+      data_char(hx, c);
+      break;
+    case HX_CHARREF:
+      charref_char(hx, c);
+      break;
+    case HX_TAG_OPEN:
+      tag_open_char(hx, c);
+      break;
+    case HX_END_TAG_OPEN:
+      end_tag_open_char(hx, c);
+      break;
+    case HX_TAG_NAME:
+      tag_name_char(hx, c);
+      break;
+    case HX_ATTRS:
+      attrs_char(hx, c);
+      break;
+    case HX_ATTR_VALUE:
+      attr_value_char(hx, c);
+      break;
+    case HX_ATTR_UNQUOTED:
+      attr_unquoted_char(hx, c);
+      break;
+    case HX_ATTR_DQUOTED:
+      if(c == '"')
+        hx->state = HX_ATTRS;
+      break;
+    case HX_ATTR_SQUOTED:
+      if(c == '\'')
+        hx->state = HX_ATTRS;
+      break;
+    case HX_MARKUP_OPEN:
+      if(c == '-')
+        hx->state = HX_COMMENT_OPEN_DASH;
+      else
+        bogus_comment(hx, c);
+      break;
+    case HX_COMMENT_OPEN_DASH:
+      if(c == '-')
+        comment_open(hx);
+      else
+        bogus_comment(hx, c);
+      break;
+    case HX_COMMENT:
+      comment_char(hx, c);
+      break;
+    case HX_BOGUS_COMMENT:
+      if(c == '>')
+        hx->state = HX_TEXT;
+      break;
+    case HX_RAWTEXT:
+      raw_char(hx, c);
+      break;
   }
 }
 

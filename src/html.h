@@ -59,10 +59,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTML_TITLE_MAX_BYTES 2048   /* raw bytes kept for the title */
-#define HTML_SNIPPET_CHARS 100      /* characters kept for the snippet */
+#define HTML_TITLE_MAX_BYTES 2048 /* raw bytes kept for the title */
+#define HTML_SNIPPET_CHARS 100    /* characters kept for the snippet */
 
-struct html_extract;  /* opaque; fixed-size, no allocation after _new */
+struct html_extract; /* opaque; fixed-size, no allocation after _new */
 
 /* NULL on allocation failure. */
 struct html_extract *html_extract_new(void);

@@ -1,14 +1,16 @@
 /* log.h - leveled logging to stderr.
  *
- * Every line starts with a syslog priority prefix ("<3>" error ... "<7>" debug) so that
- * systemd's journal keeps the level when it reads our stderr. One write(2) per line,
- * so lines from worker threads and worker processes never interleave mid-line. */
+ * Every line starts with a syslog priority prefix ("<3>" error ... "<7>"
+ * debug) so that systemd's journal keeps the level when it reads our stderr.
+ * One write(2) per line, so lines from worker threads and worker processes
+ * never interleave mid-line. */
 #ifndef CRAWLD_LOG_H
 #define CRAWLD_LOG_H
 
 #include <syslog.h>
 
-/* Lines above this priority (numerically greater, i.e. less important) are dropped. */
+/* Lines above this priority (numerically greater, i.e. less important) are
+ * dropped. */
 void log_set_level(int priority);
 int log_get_level(void);
 /* Names the process in every line: "crawld" or "crawld-worker". Not copied. */
@@ -16,7 +18,8 @@ void log_set_ident(const char *ident);
 /* Parses "error", "warning", "info" or "debug"; -1 if none of them. */
 int log_level_from_name(const char *name);
 
-void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_msg(int priority, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARNING, __VA_ARGS__)

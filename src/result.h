@@ -1,10 +1,11 @@
 /* result.h - the result record: one per URL, one compact JSON line.
  *
  * Workers encode a record without "job" and "seq" and with the task "id"; the
- * supervisor, which alone knows which job line a task came from, decodes it and writes
- * the final record with "job" and "seq" first (result_finish). Strings in a record come
- * from other people's servers, so every one of them is made valid UTF-8 here (U+FFFD for
- * each invalid byte) and "utf8_repaired" says when that happened. */
+ * supervisor, which alone knows which job line a task came from, decodes it
+ * and writes the final record with "job" and "seq" first (result_finish).
+ * Strings in a record come from other people's servers, so every one of them
+ * is made valid UTF-8 here (U+FFFD for each invalid byte) and "utf8_repaired"
+ * says when that happened. */
 #ifndef CRAWLD_RESULT_H
 #define CRAWLD_RESULT_H
 
@@ -16,33 +17,33 @@
 #include <jansson.h>
 
 /* The closed set of error codes; crawld(8) documents each one. */
-#define RESULT_ERRORS(X) \
-	X(BAD_URL, "bad_url") \
-	X(DNS, "dns") \
-	X(CONNECT, "connect") \
-	X(TLS, "tls") \
-	X(TIMEOUT, "timeout") \
-	X(TOO_LARGE, "too_large") \
-	X(TOO_MANY_REDIRECTS, "too_many_redirects") \
-	X(PROTOCOL_DENIED, "protocol_denied") \
-	X(ADDRESS_DENIED, "address_denied") \
-	X(HTTP_ERROR, "http_error") \
-	X(RECV, "recv") \
-	X(SEND, "send") \
-	X(PARTIAL, "partial") \
-	X(EMPTY_REPLY, "empty_reply") \
-	X(BAD_RESPONSE, "bad_response") \
-	X(BAD_ENCODING, "bad_encoding") \
-	X(WORKER_CRASH, "worker_crash") \
-	X(ROBOTS_DENIED, "robots_denied") \
-	X(INTERNAL, "internal")
+#define RESULT_ERRORS(X)                      \
+  X(BAD_URL, "bad_url")                       \
+  X(DNS, "dns")                               \
+  X(CONNECT, "connect")                       \
+  X(TLS, "tls")                               \
+  X(TIMEOUT, "timeout")                       \
+  X(TOO_LARGE, "too_large")                   \
+  X(TOO_MANY_REDIRECTS, "too_many_redirects") \
+  X(PROTOCOL_DENIED, "protocol_denied")       \
+  X(ADDRESS_DENIED, "address_denied")         \
+  X(HTTP_ERROR, "http_error")                 \
+  X(RECV, "recv")                             \
+  X(SEND, "send")                             \
+  X(PARTIAL, "partial")                       \
+  X(EMPTY_REPLY, "empty_reply")               \
+  X(BAD_RESPONSE, "bad_response")             \
+  X(BAD_ENCODING, "bad_encoding")             \
+  X(WORKER_CRASH, "worker_crash")             \
+  X(ROBOTS_DENIED, "robots_denied")           \
+  X(INTERNAL, "internal")
 
 enum result_error {
-	RESULT_OK = 0,
+  RESULT_OK = 0,
 #define RESULT_ERROR_ENUM(name, text) RESULT_ERR_##name,
-	RESULT_ERRORS(RESULT_ERROR_ENUM)
+  RESULT_ERRORS(RESULT_ERROR_ENUM)
 #undef RESULT_ERROR_ENUM
-	RESULT_ERROR_COUNT
+      RESULT_ERROR_COUNT
 };
 
 /* "bad_url" for RESULT_ERR_BAD_URL ...; NULL for RESULT_OK. */
@@ -57,44 +58,47 @@ enum worker_kind { WORKER_THREAD, WORKER_PROCESS };
 const char *worker_kind_name(enum worker_kind kind);
 
 struct result_timing {
-	double dns_ms;       /* name resolution */
-	double connect_ms;   /* TCP connect, after DNS */
-	double tls_ms;       /* TLS handshake, after connect; 0 for http */
-	double ttfb_ms;      /* from start to the first response byte */
-	double total_ms;     /* from start to the end, redirects included */
+  double dns_ms;     /* name resolution */
+  double connect_ms; /* TCP connect, after DNS */
+  double tls_ms;     /* TLS handshake, after connect; 0 for http */
+  double ttfb_ms;    /* from start to the first response byte */
+  double total_ms;   /* from start to the end, redirects included */
 };
 
-/* A record as C sees it. Byte strings may hold anything (they are sanitized when
- * encoded); NULL means JSON null. */
+/* A record as C sees it. Byte strings may hold anything (they are sanitized
+ * when encoded); NULL means JSON null. */
 struct result_record {
-	const char *url;
-	const char *final_url;
-	enum result_error error;
-	const char *error_message;
-	long status;                 /* last HTTP status; 0 when no response came */
-	const char *content_type;
-	uint64_t bytes;              /* decoded body bytes received (kept) */
-	bool truncated;              /* body cut at max_body_bytes */
-	const char *title;           /* raw bytes */
-	size_t title_len;
-	const char *snippet;         /* raw bytes */
-	size_t snippet_len;
-	const char *sha256;          /* lowercase hex of the kept body; NULL when no response */
-	long redirects;
-	const char *http_version;    /* "1.0", "1.1", "2", "3"; NULL when no response */
-	struct result_timing timing;
-	bool has_worker;             /* false for records the supervisor writes itself */
-	enum worker_kind worker_kind;
-	int worker_id;
-	pid_t worker_pid;
-	int attempt;
-	struct timespec fetched_at;
+  const char *url;
+  const char *final_url;
+  enum result_error error;
+  const char *error_message;
+  long status; /* last HTTP status; 0 when no response came */
+  const char *content_type;
+  uint64_t bytes;    /* decoded body bytes received (kept) */
+  bool truncated;    /* body cut at max_body_bytes */
+  const char *title; /* raw bytes */
+  size_t title_len;
+  const char *snippet; /* raw bytes */
+  size_t snippet_len;
+  const char
+      *sha256; /* lowercase hex of the kept body; NULL when no response */
+  long redirects;
+  const char *http_version; /* "1.0", "1.1", "2", "3"; NULL when no response */
+  struct result_timing timing;
+  bool has_worker; /* false for records the supervisor writes itself */
+  enum worker_kind worker_kind;
+  int worker_id;
+  pid_t worker_pid;
+  int attempt;
+  struct timespec fetched_at;
 };
 
-/* The record as a JSON object, without job and seq. NULL on allocation failure. */
+/* The record as a JSON object, without job and seq. NULL on allocation
+ * failure. */
 json_t *result_encode(const struct result_record *record);
-/* The final record: "job" and "seq" first, then every field of body except "id". The
- * job name is sanitized like any other string. NULL on allocation failure. */
+/* The final record: "job" and "seq" first, then every field of body except
+ * "id". The job name is sanitized like any other string. NULL on allocation
+ * failure. */
 json_t *result_finish(const char *job, long long seq, json_t *body);
 /* Writes "2026-11-22T01:50:38.123Z" into buf (at least 32 bytes). */
 void result_format_time(const struct timespec *when, char *buf, size_t size);

@@ -42,15 +42,15 @@
 struct urlfile {
   int fd;
   bool owns_fd;
-  bool at_eof;          /* read() returned 0: no more input will come */
+  bool at_eof; /* read() returned 0: no more input will come */
   /* One parser handle for the whole file, re-set for every line, so
      checking a line does not set up and tear down a handle each time. */
   CURLU *parser;
-  long long next_seq;   /* seq of the line being assembled */
-  size_t read_pos;      /* first byte of read_buf not yet consumed */
-  size_t read_end;      /* end of the bytes read into read_buf */
-  size_t line_len;      /* bytes of the current line held in line_buf */
-  bool line_overlong;   /* current line outgrew line_buf: drop the rest */
+  long long next_seq; /* seq of the line being assembled */
+  size_t read_pos;    /* first byte of read_buf not yet consumed */
+  size_t read_end;    /* end of the bytes read into read_buf */
+  size_t line_len;    /* bytes of the current line held in line_buf */
+  bool line_overlong; /* current line outgrew line_buf: drop the rest */
   char message[LINE_MESSAGE_SIZE];
   /* A line of URLFILE_LINE_MAX bytes may arrive with one more, the "\r"
      of its "\r\n" ending, so line_buf holds URLFILE_LINE_MAX + 1 bytes.
@@ -72,8 +72,8 @@ static bool is_alpha(char c)
 
 static bool is_scheme_char(char c)
 {
-  return is_alpha(c) || (c >= '0' && c <= '9') ||
-    c == '+' || c == '-' || c == '.';
+  return is_alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+         c == '.';
 }
 
 /* Printable ASCII other than space: everything else must be
@@ -102,7 +102,7 @@ static size_t scheme_length(const char *url, size_t len)
 static bool is_allowed_scheme(const char *scheme, size_t len)
 {
   return (len == 4 && curl_strnequal(scheme, "http", 4)) ||
-    (len == 5 && curl_strnequal(scheme, "https", 5));
+         (len == 5 && curl_strnequal(scheme, "https", 5));
 }
 
 /* The checks of urlfile_check_url(), on a URL that is NUL-terminated at
@@ -146,8 +146,8 @@ static const char *check_url(CURLU *parser, const char *url, size_t len,
   return NULL;
 }
 
-const char *urlfile_check_url(const char *url, size_t len,
-                              char *message, size_t message_size)
+const char *urlfile_check_url(const char *url, size_t len, char *message,
+                              size_t message_size)
 {
   char terminated[URLFILE_LINE_MAX + 1];
   CURLU *parser;
@@ -257,8 +257,8 @@ static enum urlfile_kind report_problem(struct urlfile *uf,
                                         const char *error_code,
                                         const char *why)
 {
-  snprintf(uf->message, sizeof(uf->message), "line %lld: %s",
-           line->seq + 1, why);
+  snprintf(uf->message, sizeof(uf->message), "line %lld: %s", line->seq + 1,
+           why);
   line->error_code = error_code;
   line->error_message = uf->message;
   return report(line, error_code ? URLFILE_BAD : URLFILE_ERROR);
@@ -311,9 +311,8 @@ static ssize_t read_more(struct urlfile *uf)
   return got;
 }
 
-static enum urlfile_kind report_read_failure(struct urlfile *uf,
-                                             struct urlfile_line *line,
-                                             int error)
+static enum urlfile_kind
+report_read_failure(struct urlfile *uf, struct urlfile_line *line, int error)
 {
   char why[CHECK_MESSAGE_SIZE];
 
@@ -346,8 +345,8 @@ static enum urlfile_kind classify_line(struct urlfile *uf,
     return report(line, URLFILE_SKIP);
 
   text[end] = '\0';
-  error_code = check_url(uf->parser, text + start, end - start,
-                         why, sizeof(why));
+  error_code =
+      check_url(uf->parser, text + start, end - start, why, sizeof(why));
   if(error_code)
     return report_problem(uf, line, error_code, why);
 

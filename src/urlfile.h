@@ -101,7 +101,7 @@ void urlfile_close(struct urlfile *uf);
    NULL if the URL is fetchable; otherwise returns URLFILE_BAD_URL or
    URLFILE_PROTOCOL_DENIED and writes why, without a line number, into
    message (256 bytes is always enough). */
-const char *urlfile_check_url(const char *url, size_t len,
-                              char *message, size_t message_size);
+const char *urlfile_check_url(const char *url, size_t len, char *message,
+                              size_t message_size);
 
 #endif /* CRAWLD_URLFILE_H */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define REPLACEMENT_CHAR "\xEF\xBF\xBD"   /* U+FFFD in UTF-8 */
+#define REPLACEMENT_CHAR "\xEF\xBF\xBD" /* U+FFFD in UTF-8 */
 #define REPLACEMENT_LEN 3
 
 /*
@@ -42,7 +42,7 @@ static bool utf8_next(const unsigned char *s, size_t len, size_t *seq_len)
   else if(lead >= 0xF0 && lead <= 0xF4)
     tail = 3;
   else
-    return false;   /* 80-BF continue, C0-C1 and F5-FF never appear */
+    return false; /* 80-BF continue, C0-C1 and F5-FF never appear */
 
   if(lead == 0xE0)
     lower = 0xA0;

@@ -1,4 +1,5 @@
-/* worker_thread.c - a worker as a thread of the supervisor; see worker_thread.h. */
+/* worker_thread.c - a worker as a thread of the supervisor; see
+ * worker_thread.h. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,50 +12,52 @@
 #include "worker_thread.h"
 
 struct thread_start {
-	struct worker_config config;
-	int task_fd;
-	int result_fd;
+  struct worker_config config;
+  int task_fd;
+  int result_fd;
 };
 
 static void *thread_main(void *arg)
 {
-	struct thread_start *start = arg;
+  struct thread_start *start = arg;
 
-	worker_run(start->task_fd, start->result_fd, &start->config);
-	free(start);
-	return NULL;
+  worker_run(start->task_fd, start->result_fd, &start->config);
+  free(start);
+  return NULL;
 }
 
-int worker_thread_start(const struct worker_config *config, int task_fd, int result_fd,
-			pthread_t *thread, char **cause)
+int worker_thread_start(const struct worker_config *config, int task_fd,
+                        int result_fd, pthread_t *thread, char **cause)
 {
-	struct thread_start *start = malloc(sizeof(*start));
-	sigset_t all_signals;
-	sigset_t saved;
-	int rc;
+  struct thread_start *start = malloc(sizeof(*start));
+  sigset_t all_signals;
+  sigset_t saved;
+  int rc;
 
-	if (start == NULL) {
-		close(task_fd);
-		close(result_fd);
-		*cause = strdup("out of memory starting a worker thread");
-		return -1;
-	}
-	start->config = *config;
-	start->task_fd = task_fd;
-	start->result_fd = result_fd;
-	/* Signals belong to the supervisor's loop: the thread starts with all of them
-	 * blocked (a new thread inherits its creator's mask), then ours is restored. */
-	sigfillset(&all_signals);
-	pthread_sigmask(SIG_SETMASK, &all_signals, &saved);
-	rc = pthread_create(thread, NULL, thread_main, start);
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
-	if (rc != 0) {
-		if (asprintf(cause, "cannot start worker thread %d: %s", config->id, strerror(rc)) < 0)
-			*cause = NULL;
-		close(task_fd);
-		close(result_fd);
-		free(start);
-		return -1;
-	}
-	return 0;
+  if(start == NULL) {
+    close(task_fd);
+    close(result_fd);
+    *cause = strdup("out of memory starting a worker thread");
+    return -1;
+  }
+  start->config = *config;
+  start->task_fd = task_fd;
+  start->result_fd = result_fd;
+  /* Signals belong to the supervisor's loop: the thread starts with all of
+   * them blocked (a new thread inherits its creator's mask), then ours is
+   * restored. */
+  sigfillset(&all_signals);
+  pthread_sigmask(SIG_SETMASK, &all_signals, &saved);
+  rc = pthread_create(thread, NULL, thread_main, start);
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  if(rc != 0) {
+    if(asprintf(cause, "cannot start worker thread %d: %s", config->id,
+                strerror(rc)) < 0)
+      *cause = NULL;
+    close(task_fd);
+    close(result_fd);
+    free(start);
+    return -1;
+  }
+  return 0;
 }

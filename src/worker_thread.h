@@ -6,11 +6,11 @@
 
 #include "worker.h"
 
-/* Starts a thread running worker_run(task_fd, result_fd, config); the thread owns both
- * fds from then on (also on failure: they are closed). The config is copied. Returns 0,
- * or -1 with *cause set to a malloc'd message. Join the thread once its result pipe
- * reaches end-of-file. */
-int worker_thread_start(const struct worker_config *config, int task_fd, int result_fd,
-			pthread_t *thread, char **cause);
+/* Starts a thread running worker_run(task_fd, result_fd, config); the thread
+ * owns both fds from then on (also on failure: they are closed). The config is
+ * copied. Returns 0, or -1 with *cause set to a malloc'd message. Join the
+ * thread once its result pipe reaches end-of-file. */
+int worker_thread_start(const struct worker_config *config, int task_fd,
+                        int result_fd, pthread_t *thread, char **cause);
 
 #endif

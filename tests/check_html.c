@@ -132,14 +132,14 @@ static void assert_well_formed_output(const char *s, size_t len,
   size_t i;
 
   ck_assert_uint_le(len, max_bytes);
-  ck_assert_uint_eq(strlen(s), len);   /* NUL-terminated, no NUL inside */
+  ck_assert_uint_eq(strlen(s), len); /* NUL-terminated, no NUL inside */
   if(!len)
     return;
   ck_assert_int_ne(s[0], ' ');
   ck_assert_int_ne(s[len - 1], ' ');
   for(i = 0; i < len; i++) {
-    ck_assert(s[i] != '\t' && s[i] != '\n' && s[i] != '\r' &&
-              s[i] != '\f' && s[i] != '\v');
+    ck_assert(s[i] != '\t' && s[i] != '\n' && s[i] != '\r' && s[i] != '\f' &&
+              s[i] != '\v');
     ck_assert(!(s[i] == ' ' && i + 1 < len && s[i + 1] == ' '));
   }
 }
@@ -196,7 +196,8 @@ END_TEST
 START_TEST(test_title_named_references)
 {
   check_doc("<title>Fish &amp; Chips &lt;3 &gt; &quot;q&quot; &apos;a&apos;"
-            "</title>", "Fish & Chips <3 > \"q\" 'a'", "");
+            "</title>",
+            "Fish & Chips <3 > \"q\" 'a'", "");
 }
 END_TEST
 
@@ -210,7 +211,8 @@ END_TEST
 START_TEST(test_invalid_numeric_references_become_fffd)
 {
   check_doc("<title>&#0;|&#xD800;|&#xDFFF;|&#x110000;|&#99999999999999;"
-            "</title>", FFFD "|" FFFD "|" FFFD "|" FFFD "|" FFFD, "");
+            "</title>",
+            FFFD "|" FFFD "|" FFFD "|" FFFD "|" FFFD, "");
 }
 END_TEST
 
@@ -247,14 +249,14 @@ END_TEST
 
 START_TEST(test_title_whitespace_collapsed_and_trimmed)
 {
-  check_doc("<title>\n\t  Hello \r\n  World \f\v </title>", "Hello World",
-            "");
+  check_doc("<title>\n\t  Hello \r\n  World \f\v </title>", "Hello World", "");
 }
 END_TEST
 
 START_TEST(test_nbsp_is_whitespace)
 {
-  check_doc("<title>&nbsp;a&nbsp;&nbsp; \xC2\xA0" "b&#160;&#xa0;</title>",
+  check_doc("<title>&nbsp;a&nbsp;&nbsp; \xC2\xA0"
+            "b&#160;&#xa0;</title>",
             "a b", "");
 }
 END_TEST
@@ -299,8 +301,7 @@ END_TEST
 
 START_TEST(test_title_in_svg_is_not_page_title)
 {
-  check_doc("<svg><title>icon</title></svg><title>page</title>", "page",
-            "");
+  check_doc("<svg><title>icon</title></svg><title>page</title>", "page", "");
 }
 END_TEST
 
@@ -322,7 +323,7 @@ END_TEST
 
 START_TEST(test_huge_title_cut_at_character_boundary)
 {
-  char *title = repeat("\xE2\x82\xAC", 1000);   /* 3000 bytes of € */
+  char *title = repeat("\xE2\x82\xAC", 1000); /* 3000 bytes of € */
   char *doc = page(title, "");
   struct html_extract *hx = extract(doc);
   size_t len;
@@ -345,7 +346,7 @@ START_TEST(test_title_cut_drops_space_before_partial_character)
 
   title = realloc(title, HTML_TITLE_MAX_BYTES + 8);
   ck_assert_ptr_nonnull(title);
-  strcat(title, " \xE2\x82\xAC");   /* the € would straddle the limit */
+  strcat(title, " \xE2\x82\xAC"); /* the € would straddle the limit */
   doc = page(title, "");
   hx = extract(doc);
   html_extract_title(hx, &len);
@@ -369,7 +370,8 @@ START_TEST(test_nbsp_at_title_limit_is_whitespace)
   want = realloc(want, HTML_TITLE_MAX_BYTES + 8);
   ck_assert_ptr_nonnull(title);
   ck_assert_ptr_nonnull(want);
-  strcat(title, " \xC2\xA0" "b");
+  strcat(title, " \xC2\xA0"
+                "b");
   strcat(want, " b");
   doc = page(title, "");
   hx = extract(doc);
@@ -417,8 +419,8 @@ END_TEST
 
 START_TEST(test_snippet_skips_script_and_style)
 {
-  check_doc("<script>var a = '<p>x</p>';</script><style>p { }</style>Hi",
-            NULL, "Hi");
+  check_doc("<script>var a = '<p>x</p>';</script><style>p { }</style>Hi", NULL,
+            "Hi");
 }
 END_TEST
 
@@ -431,14 +433,15 @@ END_TEST
 START_TEST(test_comment_hides_end_tag_like_text)
 {
   check_doc("<!-- </script> <title>x</title> -- > --!x -->A<!-->B<!--->C"
-            "<!--x--!>D", NULL, "ABCD");
+            "<!--x--!>D",
+            NULL, "ABCD");
 }
 END_TEST
 
 START_TEST(test_doctype_cdata_and_pi_hidden)
 {
-  check_doc("<!DOCTYPE html><?xml version=\"1.0\"?><![CDATA[x]]>Hi<!>!",
-            NULL, "Hi!");
+  check_doc("<!DOCTYPE html><?xml version=\"1.0\"?><![CDATA[x]]>Hi<!>!", NULL,
+            "Hi!");
 }
 END_TEST
 
@@ -479,7 +482,8 @@ END_TEST
 START_TEST(test_hidden_elements_skipped)
 {
   check_doc("<noscript>ns</noscript><template>t<template>u</template>v"
-            "</template><svg/>A<svg><text>s</text></svg>B", NULL, "AB");
+            "</template><svg/>A<svg><text>s</text></svg>B",
+            NULL, "AB");
 }
 END_TEST
 
@@ -498,7 +502,7 @@ END_TEST
 
 START_TEST(test_snippet_exactly_100_multibyte_chars)
 {
-  char *text = repeat("\xC3\xA9", 150);   /* é */
+  char *text = repeat("\xC3\xA9", 150); /* é */
   char *want = repeat("\xC3\xA9", HTML_SNIPPET_CHARS);
   char *doc = page("t", text);
   struct html_extract *hx = extract(doc);
@@ -513,7 +517,7 @@ END_TEST
 
 START_TEST(test_snippet_four_byte_chars_fill_byte_limit)
 {
-  char *text = repeat("\xF0\x9F\x98\x80", 120);   /* 😀 */
+  char *text = repeat("\xF0\x9F\x98\x80", 120); /* 😀 */
   char *want = repeat("\xF0\x9F\x98\x80", HTML_SNIPPET_CHARS);
   char *doc = page("t", text);
   struct html_extract *hx = extract(doc);
@@ -565,7 +569,8 @@ static const char *const documents[] = {
   "<svg><title>icon</title></svg><template>t</template><title>p</title>",
   "a < b &#x110000; &#xD800 \xFF\xC3 <![CDATA[z]]> <?pi?> end",
   "<title>\xE2\x82\xAC\xE2\x82\xAC</title>\xF0\x9F\x98\x80 \xC3\xA9",
-  "<p>" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+  "<p>"
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbb</p><title>late</title>",
 };
 
@@ -624,12 +629,25 @@ END_TEST
    deeper states (titles, references, comments, raw text) much more often. */
 START_TEST(test_random_markup_soup_stays_bounded)
 {
-  static const char *const pieces[] = {
-    "<", ">", "</", "<!--", "-->", "--!>", "<!", "<?", "&", "&#", "&#x",
-    ";", "amp", "nbsp", "9", "F", "\"", "'", "=", " ", "\n", "/", "-",
-    "title", "TITLE", "script", "style", "svg", "p", "b", "x", "\xC2",
-    "\xA0", "\xE2\x82\xAC", "\x80", "\xFF", "\0"
-  };
+  static const char *const pieces[] = { "<",     ">",
+                                        "</",    "<!--",
+                                        "-->",   "--!>",
+                                        "<!",    "<?",
+                                        "&",     "&#",
+                                        "&#x",   ";",
+                                        "amp",   "nbsp",
+                                        "9",     "F",
+                                        "\"",    "'",
+                                        "=",     " ",
+                                        "\n",    "/",
+                                        "-",     "title",
+                                        "TITLE", "script",
+                                        "style", "svg",
+                                        "p",     "b",
+                                        "x",     "\xC2",
+                                        "\xA0",  "\xE2\x82\xAC",
+                                        "\x80",  "\xFF",
+                                        "\0" };
   size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
   uint64_t state = 42;
   char *data = malloc(RANDOM_BYTES + 8);
@@ -639,7 +657,7 @@ START_TEST(test_random_markup_soup_stays_bounded)
   ck_assert_ptr_nonnull(data);
   while(len < RANDOM_BYTES) {
     const char *piece = pieces[next_random(&state) % npieces];
-    size_t n = *piece ? strlen(piece) : 1;   /* "\0" is one NUL byte */
+    size_t n = *piece ? strlen(piece) : 1; /* "\0" is one NUL byte */
 
     memcpy(data + len, piece, n);
     len += n;
@@ -672,7 +690,7 @@ START_TEST(test_done_after_title_and_full_snippet)
   for(i = 0; i < len && !html_extract_done(hx); i++)
     html_extract_feed(hx, doc + i, 1);
   ck_assert(html_extract_done(hx));
-  ck_assert_uint_lt(i, len);   /* done before the end of the text */
+  ck_assert_uint_lt(i, len); /* done before the end of the text */
   html_extract_free(hx);
   free(doc);
   free(text);

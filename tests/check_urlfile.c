@@ -184,20 +184,19 @@ static const char *write_long_line_file(const char *url,
 
 START_TEST(test_mixed_file_gives_each_line_its_kind_and_seq)
 {
-  static const char content[] =
-    "\n"
-    "# comment\n"
-    "  \t# indented comment\n"
-    "  http://example.com/a \t \r\n"
-    "ftp://example.com/file\n"
-    "example.com/x\n"
-    "http://example.com/a b\n"
-    "http://exa\0mple.com/\n"
-    "http://example.com/caf\xc3\xa9\n"
-    " \t \r\n"
-    "HTTPS://example.org/b?c=d#frag\n";
-  const char *path = write_test_file("mixed.txt", content,
-                                     sizeof(content) - 1);
+  static const char content[] = "\n"
+                                "# comment\n"
+                                "  \t# indented comment\n"
+                                "  http://example.com/a \t \r\n"
+                                "ftp://example.com/file\n"
+                                "example.com/x\n"
+                                "http://example.com/a b\n"
+                                "http://exa\0mple.com/\n"
+                                "http://example.com/caf\xc3\xa9\n"
+                                " \t \r\n"
+                                "HTTPS://example.org/b?c=d#frag\n";
+  const char *path =
+      write_test_file("mixed.txt", content, sizeof(content) - 1);
   struct urlfile *uf = open_test_file(path);
 
   expect_skip(uf, 0);
@@ -207,10 +206,12 @@ START_TEST(test_mixed_file_gives_each_line_its_kind_and_seq)
   expect_bad(uf, 4, "protocol_denied",
              "line 5: scheme 'ftp' is not allowed (http and https only)");
   expect_bad(uf, 5, "bad_url", curl_message(6, CURLUE_BAD_SCHEME));
-  expect_bad(uf, 6, "bad_url", "line 7: URL contains a space, "
+  expect_bad(uf, 6, "bad_url",
+             "line 7: URL contains a space, "
              "control character or non-ASCII byte");
   expect_bad(uf, 7, "bad_url", "line 8: line contains a NUL byte");
-  expect_bad(uf, 8, "bad_url", "line 9: URL contains a space, "
+  expect_bad(uf, 8, "bad_url",
+             "line 9: URL contains a space, "
              "control character or non-ASCII byte");
   expect_skip(uf, 9);
   expect_url(uf, 10, "HTTPS://example.org/b?c=d#frag");
@@ -223,8 +224,8 @@ END_TEST
 START_TEST(test_url_is_not_resolved_against_previous_line)
 {
   static const char content[] = "http://x/dir/\nother\n/root\n";
-  const char *path = write_test_file("relative.txt", content,
-                                     sizeof(content) - 1);
+  const char *path =
+      write_test_file("relative.txt", content, sizeof(content) - 1);
   struct urlfile *uf = open_test_file(path);
 
   expect_url(uf, 0, "http://x/dir/");
@@ -237,8 +238,7 @@ END_TEST
 START_TEST(test_last_line_without_newline_counts)
 {
   static const char content[] = "http://x/1\nhttp://x/2";
-  const char *path = write_test_file("last.txt", content,
-                                     sizeof(content) - 1);
+  const char *path = write_test_file("last.txt", content, sizeof(content) - 1);
   struct urlfile *uf = open_test_file(path);
 
   expect_url(uf, 0, "http://x/1");
@@ -251,11 +251,12 @@ END_TEST
 START_TEST(test_last_line_cr_without_newline_is_kept)
 {
   static const char content[] = "http://x/1\r";
-  const char *path = write_test_file("last-cr.txt", content,
-                                     sizeof(content) - 1);
+  const char *path =
+      write_test_file("last-cr.txt", content, sizeof(content) - 1);
   struct urlfile *uf = open_test_file(path);
 
-  expect_bad(uf, 0, "bad_url", "line 1: URL contains a space, "
+  expect_bad(uf, 0, "bad_url",
+             "line 1: URL contains a space, "
              "control character or non-ASCII byte");
   expect_eof(uf, 1);
   urlfile_close(uf);
@@ -553,7 +554,7 @@ START_TEST(test_check_url_does_not_trim)
 
   ck_assert_str_eq(check(" http://x/", message), "bad_url");
   ck_assert_str_eq(message, "URL contains a space, control character "
-                   "or non-ASCII byte");
+                            "or non-ASCII byte");
 }
 END_TEST
 

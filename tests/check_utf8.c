@@ -22,7 +22,7 @@ static void check_sanitize(const char *in, size_t in_len, size_t max_chars,
 
   ck_assert_ptr_nonnull(out);
   ck_assert_uint_eq(out_len, strlen(want));
-  ck_assert_mem_eq(out, want, out_len + 1);   /* including the NUL */
+  ck_assert_mem_eq(out, want, out_len + 1); /* including the NUL */
   ck_assert(repaired == want_repaired);
   ck_assert(utf8_valid(out, out_len));
   free(out);
@@ -45,14 +45,14 @@ END_TEST
 
 START_TEST(test_range_boundaries_are_valid)
 {
-  const char *s = "\xC2\x80"            /* U+0080 */
-                  "\xDF\xBF"            /* U+07FF */
-                  "\xE0\xA0\x80"        /* U+0800 */
-                  "\xED\x9F\xBF"        /* U+D7FF */
-                  "\xEE\x80\x80"        /* U+E000 */
-                  "\xEF\xBF\xBF"        /* U+FFFF */
-                  "\xF0\x90\x80\x80"    /* U+10000 */
-                  "\xF4\x8F\xBF\xBF";   /* U+10FFFF */
+  const char *s = "\xC2\x80"          /* U+0080 */
+                  "\xDF\xBF"          /* U+07FF */
+                  "\xE0\xA0\x80"      /* U+0800 */
+                  "\xED\x9F\xBF"      /* U+D7FF */
+                  "\xEE\x80\x80"      /* U+E000 */
+                  "\xEF\xBF\xBF"      /* U+FFFF */
+                  "\xF0\x90\x80\x80"  /* U+10000 */
+                  "\xF4\x8F\xBF\xBF"; /* U+10FFFF */
 
   check_sanitize(s, strlen(s), 0, s, false);
 }
@@ -132,7 +132,7 @@ END_TEST
 
 START_TEST(test_max_chars_cuts_between_characters)
 {
-  const char *s = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";   /* aé€😀z */
+  const char *s = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z"; /* aé€😀z */
 
   check_sanitize(s, strlen(s), 1, "a", false);
   check_sanitize(s, strlen(s), 2, "a\xC3\xA9", false);
@@ -146,7 +146,9 @@ END_TEST
 
 START_TEST(test_max_chars_counts_replacements)
 {
-  check_sanitize("\xFF\xFF" "ab", 4, 2, FFFD FFFD, true);
+  check_sanitize("\xFF\xFF"
+                 "ab",
+                 4, 2, FFFD FFFD, true);
 }
 END_TEST
 
