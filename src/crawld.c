@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "service.h"
 #include "supervisor.h"
 #include "worker_proc.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
   struct crawl_options opts;
   char exe[PATH_MAX];
   char *cause = NULL;
+  int threads_left = 0;
   int status;
 
   if(options_parse(&opts, argc, argv, &cause) < 0) {
@@ -70,9 +72,16 @@ int main(int argc, char **argv)
     log_err("cannot find our own executable in /proc/self/exe");
     status = 1;
   }
-  else {
-    status = supervisor_run_once(&opts, exe);
+  else if(opts.mode == MODE_ONCE) {
+    status = supervisor_run_once(&opts, exe, &threads_left);
   }
+  else {
+    status = service_run(&opts, argc, argv, exe, &threads_left);
+  }
+  /* Threads that would not stop still use libcurl and libevent: leave the
+   * libraries as they are and let exit() end them. */
+  if(threads_left > 0)
+    exit(status);
   curl_global_cleanup();
   libevent_global_shutdown();
   return status;

@@ -46,6 +46,33 @@ int log_level_from_name(const char *name)
   return -1;
 }
 
+const char *log_level_name(int priority)
+{
+  const char *name = log_levels[0].name;
+
+  for(size_t i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++) {
+    if(log_levels[i].priority <= priority)
+      name = log_levels[i].name;
+  }
+  return name;
+}
+
+const char *log_escape(const char *text, char *buf, size_t size)
+{
+  size_t len = 0;
+
+  for(const unsigned char *byte = (const unsigned char *)text;
+      *byte != '\0' && len + 5 < size; byte++) {
+    if(*byte >= 0x20 && *byte < 0x7f && *byte != '\\')
+      buf[len++] = (char)*byte;
+    else
+      len += (size_t)snprintf(buf + len, size - len, "\\x%02x", *byte);
+  }
+  if(size > 0)
+    buf[len] = '\0';
+  return buf;
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
   char line[2048];

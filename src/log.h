@@ -7,6 +7,7 @@
 #ifndef CRAWLD_LOG_H
 #define CRAWLD_LOG_H
 
+#include <stddef.h>
 #include <syslog.h>
 
 /* Lines above this priority (numerically greater, i.e. less important) are
@@ -17,6 +18,13 @@ int log_get_level(void);
 void log_set_ident(const char *ident);
 /* Parses "error", "warning", "info" or "debug"; -1 if none of them. */
 int log_level_from_name(const char *name);
+/* The name of the most verbose level that includes priority. */
+const char *log_level_name(int priority);
+
+/* Copies text into buf (size bytes) with every byte that is not printable
+ * ASCII written as \xNN, so that a name from outside (a producer's file
+ * name) cannot forge or split log lines. Returns buf. */
+const char *log_escape(const char *text, char *buf, size_t size);
 
 void log_msg(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -1,12 +1,12 @@
-/* options.c - command-line parsing; see options.h. */
+/* options.c - settings from defaults, config keys and flags; see
+ * options.h. */
 #include "config.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,51 +14,111 @@
 #include "log.h"
 #include "options.h"
 
-enum {
-  OPT_WINDOW = 256,
-  OPT_JOB,
-  OPT_CONNECT_TIMEOUT,
-  OPT_TIMEOUT,
-  OPT_LOW_SPEED_LIMIT,
-  OPT_LOW_SPEED_TIME,
-  OPT_MAX_BODY,
-  OPT_MAX_REDIRECTS,
-  OPT_USER_AGENT,
-  OPT_LOG_LEVEL,
-  OPT_WORKER,
-  OPT_WORKER_ID
+enum setting_type {
+  SETTING_INT,      /* int, in [min, max] */
+  SETTING_LONG,     /* long, in [min, max] */
+  SETTING_SECONDS,  /* long milliseconds, written as seconds ("2.5") */
+  SETTING_SIZE,     /* int64_t bytes, written with an optional K/M/G */
+  SETTING_STRING,   /* char array, one line */
+  SETTING_LOG_LEVEL /* int syslog priority, written as its name */
 };
 
-static const struct option long_options[] = {
-  { "once", required_argument, NULL, '1' },
-  { "output", required_argument, NULL, 'o' },
-  { "job", required_argument, NULL, OPT_JOB },
-  { "threads", required_argument, NULL, 't' },
-  { "processes", required_argument, NULL, 'p' },
-  { "inflight", required_argument, NULL, 'k' },
-  { "window", required_argument, NULL, OPT_WINDOW },
-  { "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-  { "timeout", required_argument, NULL, OPT_TIMEOUT },
-  { "low-speed-limit", required_argument, NULL, OPT_LOW_SPEED_LIMIT },
-  { "low-speed-time", required_argument, NULL, OPT_LOW_SPEED_TIME },
-  { "max-body", required_argument, NULL, OPT_MAX_BODY },
-  { "max-redirects", required_argument, NULL, OPT_MAX_REDIRECTS },
-  { "user-agent", required_argument, NULL, OPT_USER_AGENT },
-  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-  { "worker", no_argument, NULL, OPT_WORKER },
-  { "worker-id", required_argument, NULL, OPT_WORKER_ID },
-  { "help", no_argument, NULL, 'h' },
-  { "version", no_argument, NULL, 'V' },
-  { NULL, 0, NULL, 0 }
+/* One setting: where it lives in the config file, its flag, and its field. */
+struct setting {
+  const char *section;
+  const char *key;
+  const char *flag; /* long flag without "--"; NULL: config file only */
+  enum setting_type type;
+  size_t offset; /* into struct crawl_options */
+  size_t size;   /* of the field, for strings */
+  long min;
+  long max;
+};
+
+#define FIELD(member)                     \
+  offsetof(struct crawl_options, member), \
+      sizeof(((struct crawl_options *)0)->member)
+
+static const struct setting settings[] = {
+  { "daemon", "state_dir", "state-dir", SETTING_STRING, FIELD(state_dir), 0,
+    0 },
+  { "daemon", "runtime_dir", "runtime-dir", SETTING_STRING, FIELD(runtime_dir),
+    0, 0 },
+  { "daemon", "log_level", "log-level", SETTING_LOG_LEVEL, FIELD(log_level), 0,
+    0 },
+  { "daemon", "shutdown_timeout", "shutdown-timeout", SETTING_SECONDS,
+    FIELD(shutdown_timeout_ms), 0, 0 },
+  { "workers", "threads", "threads", SETTING_INT, FIELD(threads), 0,
+    OPTIONS_MAX_WORKERS },
+  { "workers", "processes", "processes", SETTING_INT, FIELD(processes), 0,
+    OPTIONS_MAX_WORKERS },
+  { "workers", "inflight", "inflight", SETTING_INT, FIELD(inflight), 1,
+    OPTIONS_MAX_INFLIGHT },
+  { "workers", "window", "window", SETTING_INT, FIELD(window), 1,
+    4 * OPTIONS_MAX_INFLIGHT },
+  { "workers", "max_attempts", "max-attempts", SETTING_INT,
+    FIELD(max_attempts), 1, 100 },
+  { "workers", "respawn_backoff_min", NULL, SETTING_SECONDS,
+    FIELD(respawn_min_ms), 0, 0 },
+  { "workers", "respawn_backoff_max", NULL, SETTING_SECONDS,
+    FIELD(respawn_max_ms), 0, 0 },
+  { "fetch", "connect_timeout", "connect-timeout", SETTING_SECONDS,
+    FIELD(fetch.connect_timeout_ms), 0, 0 },
+  { "fetch", "timeout", "timeout", SETTING_SECONDS,
+    FIELD(fetch.total_timeout_ms), 0, 0 },
+  { "fetch", "low_speed_limit", "low-speed-limit", SETTING_LONG,
+    FIELD(fetch.low_speed_limit), 0, LONG_MAX },
+  { "fetch", "low_speed_time", "low-speed-time", SETTING_LONG,
+    FIELD(fetch.low_speed_time_s), 1, 86400 },
+  { "fetch", "max_body", "max-body", SETTING_SIZE, FIELD(fetch.max_body_bytes),
+    0, 0 },
+  { "fetch", "max_redirects", "max-redirects", SETTING_LONG,
+    FIELD(fetch.max_redirects), 0, 100 },
+  { "fetch", "user_agent", "user-agent", SETTING_STRING,
+    FIELD(fetch.user_agent), 0, 0 },
+  { "spool", "max_active_jobs", NULL, SETTING_INT, FIELD(max_active_jobs), 1,
+    1024 },
+  { "spool", "max_job_size", NULL, SETTING_SIZE, FIELD(max_job_bytes), 0, 0 },
+  { "spool", "rescan_interval", NULL, SETTING_SECONDS,
+    FIELD(rescan_interval_ms), 0, 0 },
+  { "spool", "sync_records", NULL, SETTING_INT, FIELD(sync_records), 1,
+    1000000 },
+  { "spool", "sync_interval", NULL, SETTING_SECONDS, FIELD(sync_interval_ms),
+    0, 0 },
+};
+
+#define SETTING_COUNT (sizeof(settings) / sizeof(settings[0]))
+
+/* Flags that are not settings; a setting's flag is SETTING_FLAG + its row. */
+enum {
+  FLAG_ONCE = 256,
+  FLAG_JOB,
+  FLAG_WORKER,
+  FLAG_WORKER_ID,
+  SETTING_FLAG = 512
 };
 
 void options_usage(FILE *out)
 {
   static const char usage[] =
-      "Usage: crawld --once URLFILE [OPTIONS]\n"
-      "Crawl every URL in URLFILE (one per line, '-' for standard input)\n"
-      "with worker threads and worker processes, and write one JSON line\n"
-      "per URL.\n"
+      "Usage: crawld [OPTIONS]                 run the crawl service\n"
+      "       crawld --once URLFILE [OPTIONS]  crawl one URL file and exit\n"
+      "\n"
+      "The service crawls the URL files dropped into STATE_DIR/incoming/ and\n"
+      "journals one JSON line per URL under STATE_DIR. --once crawls URLFILE\n"
+      "(one URL per line, '-' for standard input) and writes one JSON line\n"
+      "per URL to --output.\n"
+      "\n"
+      "Service:\n"
+      "  -c, --config FILE        settings file "
+      "(default: " OPTIONS_DEFAULT_CONFIG ",\n"
+      "                           if it exists); flags override it\n"
+      "      --state-dir DIR      spool and journals (default: "
+      "/var/lib/crawld)\n"
+      "      --runtime-dir DIR    control sockets (default: /run/crawld)\n"
+      "      --shutdown-timeout S seconds in-flight work may take to finish "
+      "on\n"
+      "                           SIGTERM (default: 30)\n"
       "\n"
       "Workers:\n"
       "  -t, --threads N          worker threads (default: number of CPUs)\n"
@@ -66,8 +126,10 @@ void options_usage(FILE *out)
       "  -k, --inflight K         transfers in flight per worker (default: "
       "32)\n"
       "      --window W           unanswered tasks per worker (default: 2*K)\n"
+      "      --max-attempts N     a URL whose worker died N times gets\n"
+      "                           error worker_crash (default: 3)\n"
       "\n"
-      "Output:\n"
+      "One-shot crawl:\n"
       "  -o, --output FILE        where result lines go ('-': stdout, "
       "default)\n"
       "      --job NAME           the \"job\" field of every record\n"
@@ -96,7 +158,8 @@ void options_usage(FILE *out)
       "Only http and https URLs are fetched, also after redirects. Exit\n"
       "status: 0 when every URL has its result line (whatever the fetch\n"
       "outcome), 1 on a runtime error or a stop by signal, 2 on a usage\n"
-      "error. See crawld(8) for the result record.\n";
+      "error. Every setting also has a config key: see crawld.conf(5).\n"
+      "crawld(8) documents the service, the spool and the result record.\n";
 
   fputs(usage, out);
 }
@@ -116,7 +179,7 @@ static int fail(char **cause, const char *fmt, ...)
   return -1;
 }
 
-static int parse_int(const char *flag, const char *text, long min, long max,
+static int parse_int(const char *name, const char *text, long min, long max,
                      long *value, char **cause)
 {
   char *end;
@@ -125,15 +188,14 @@ static int parse_int(const char *flag, const char *text, long min, long max,
   errno = 0;
   parsed = strtol(text, &end, 10);
   if(errno != 0 || end == text || *end != '\0' || parsed < min || parsed > max)
-    return fail(cause,
-                "--%s: expected a whole number from %ld to %ld, got '%s'",
-                flag, min, max, text);
+    return fail(cause, "%s: expected a whole number from %ld to %ld, got '%s'",
+                name, min, max, text);
   *value = parsed;
   return 0;
 }
 
 /* Seconds with an optional fraction ("2.5"), returned in milliseconds. */
-static int parse_seconds(const char *flag, const char *text, long *ms,
+static int parse_seconds(const char *name, const char *text, long *ms,
                          char **cause)
 {
   char *end;
@@ -145,8 +207,8 @@ static int parse_seconds(const char *flag, const char *text, long *ms,
      seconds <= 0 || seconds > 86400)
     return fail(
         cause,
-        "--%s: expected seconds greater than 0 and at most 86400, got '%s'",
-        flag, text);
+        "%s: expected seconds greater than 0 and at most 86400, got '%s'",
+        name, text);
   /* To the nearest millisecond (2.007 is 2007, not 2008 through float error),
    * and never 0, which libcurl would read as "no timeout". */
   *ms = (long)llround(seconds * 1000.0);
@@ -156,7 +218,7 @@ static int parse_seconds(const char *flag, const char *text, long *ms,
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
-static int parse_size(const char *flag, const char *text, int64_t *bytes,
+static int parse_size(const char *name, const char *text, int64_t *bytes,
                       char **cause)
 {
   char *end;
@@ -182,24 +244,74 @@ static int parse_size(const char *flag, const char *text, int64_t *bytes,
   }
   return fail(
       cause,
-      "--%s: expected a byte count from 1 to 1T with an optional K, M or G "
+      "%s: expected a byte count from 1 to 1T with an optional K, M or G "
       "suffix, got '%s'",
-      flag, text);
+      name, text);
 }
 
-static void set_defaults(struct crawl_options *opts)
+/* Stores text into the setting's field; name (the flag or the key) opens any
+ * message. */
+static int set_value(struct crawl_options *opts, const struct setting *setting,
+                     const char *name, const char *text, char **cause)
+{
+  char *field = (char *)opts + setting->offset;
+  long number = 0;
+  int level;
+
+  switch(setting->type) {
+    case SETTING_INT:
+      if(parse_int(name, text, setting->min, setting->max, &number, cause) < 0)
+        return -1;
+      *(int *)field = (int)number;
+      return 0;
+    case SETTING_LONG:
+      return parse_int(name, text, setting->min, setting->max, (long *)field,
+                       cause);
+    case SETTING_SECONDS:
+      return parse_seconds(name, text, (long *)field, cause);
+    case SETTING_SIZE:
+      return parse_size(name, text, (int64_t *)field, cause);
+    case SETTING_STRING:
+      if(text[0] == '\0' || strlen(text) >= setting->size ||
+         strpbrk(text, "\r\n") != NULL)
+        return fail(cause, "%s: expected 1 to %zu bytes on one line", name,
+                    setting->size - 1);
+      memcpy(field, text, strlen(text) + 1);
+      return 0;
+    case SETTING_LOG_LEVEL:
+      level = log_level_from_name(text);
+      if(level < 0)
+        return fail(cause,
+                    "%s: expected error, warning, info or debug, got '%s'",
+                    name, text);
+      *(int *)field = level;
+      return 0;
+  }
+  return fail(cause, "%s: unknown setting type", name);
+}
+
+void options_defaults(struct crawl_options *opts)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
   memset(opts, 0, sizeof(*opts));
-  opts->mode = MODE_ONCE;
+  opts->mode = MODE_DAEMON;
   opts->output = "-";
-  opts->threads = cpus < 1                     ? 1
-                  : cpus > OPTIONS_MAX_WORKERS ? OPTIONS_MAX_WORKERS
-                                               : (int)cpus;
+  snprintf(opts->state_dir, sizeof(opts->state_dir), "/var/lib/crawld");
+  snprintf(opts->runtime_dir, sizeof(opts->runtime_dir), "/run/crawld");
+  opts->log_level = LOG_INFO;
+  opts->shutdown_timeout_ms = 30000;
+  if(cpus < 1)
+    opts->threads = 1;
+  else if(cpus > OPTIONS_MAX_WORKERS)
+    opts->threads = OPTIONS_MAX_WORKERS;
+  else
+    opts->threads = (int)cpus;
   opts->processes = 0;
   opts->inflight = 32;
-  opts->log_level = LOG_INFO;
+  opts->max_attempts = 3;
+  opts->respawn_min_ms = 100;
+  opts->respawn_max_ms = 30000;
   opts->fetch.connect_timeout_ms = 10000;
   opts->fetch.total_timeout_ms = 30000;
   opts->fetch.low_speed_limit = 100;
@@ -208,151 +320,178 @@ static void set_defaults(struct crawl_options *opts)
   opts->fetch.max_redirects = 5;
   snprintf(opts->fetch.user_agent, sizeof(opts->fetch.user_agent), "crawld/%s",
            PACKAGE_VERSION);
+  opts->max_active_jobs = 4;
+  opts->max_job_bytes = (int64_t)1 << 30;
+  opts->rescan_interval_ms = 2000;
+  opts->sync_records = 1000;
+  opts->sync_interval_ms = 200;
 }
 
-/* One flag; returns 0 or -1 with *cause set. */
-static int apply_option(struct crawl_options *opts, int flag, const char *arg,
-                        char **cause)
+int options_set(struct crawl_options *opts, const char *section,
+                const char *key, const char *value, char **cause)
 {
-  long value = 0;
-  int rc = 0;
+  bool known_section = false;
 
-  switch(flag) {
-    case '1':
-      opts->url_file = arg;
-      break;
-    case 'o':
-      opts->output = arg;
-      break;
-    case OPT_JOB:
-      if(arg[0] == '\0')
-        return fail(cause, "--job: the job name must not be empty");
-      opts->job = arg;
-      break;
-    case 't':
-      rc = parse_int("threads", arg, 0, OPTIONS_MAX_WORKERS, &value, cause);
-      opts->threads = (int)value;
-      break;
-    case 'p':
-      rc = parse_int("processes", arg, 0, OPTIONS_MAX_WORKERS, &value, cause);
-      opts->processes = (int)value;
-      break;
-    case 'k':
-      rc = parse_int("inflight", arg, 1, OPTIONS_MAX_INFLIGHT, &value, cause);
-      opts->inflight = (int)value;
-      break;
-    case OPT_WINDOW:
-      rc =
-          parse_int("window", arg, 1, 4 * OPTIONS_MAX_INFLIGHT, &value, cause);
-      opts->window = (int)value;
-      break;
-    case OPT_CONNECT_TIMEOUT:
-      rc = parse_seconds("connect-timeout", arg,
-                         &opts->fetch.connect_timeout_ms, cause);
-      break;
-    case OPT_TIMEOUT:
-      rc = parse_seconds("timeout", arg, &opts->fetch.total_timeout_ms, cause);
-      break;
-    case OPT_LOW_SPEED_LIMIT:
-      rc = parse_int("low-speed-limit", arg, 0, LONG_MAX,
-                     &opts->fetch.low_speed_limit, cause);
-      break;
-    case OPT_LOW_SPEED_TIME:
-      rc = parse_int("low-speed-time", arg, 1, 86400,
-                     &opts->fetch.low_speed_time_s, cause);
-      break;
-    case OPT_MAX_BODY:
-      rc = parse_size("max-body", arg, &opts->fetch.max_body_bytes, cause);
-      break;
-    case OPT_MAX_REDIRECTS:
-      rc = parse_int("max-redirects", arg, 0, 100, &opts->fetch.max_redirects,
-                     cause);
-      break;
-    case OPT_USER_AGENT:
-      if(strlen(arg) >= sizeof(opts->fetch.user_agent) ||
-         strpbrk(arg, "\r\n") != NULL)
-        return fail(cause, "--user-agent: at most %zu bytes on one line",
-                    sizeof(opts->fetch.user_agent) - 1);
-      strcpy(opts->fetch.user_agent, arg);
-      break;
-    case OPT_LOG_LEVEL:
-      opts->log_level = log_level_from_name(arg);
-      if(opts->log_level < 0)
-        return fail(
-            cause,
-            "--log-level: expected error, warning, info or debug, got '%s'",
-            arg);
-      break;
-    case OPT_WORKER:
-      opts->mode = MODE_WORKER;
-      break;
-    case OPT_WORKER_ID:
-      rc = parse_int("worker-id", arg, 0, INT_MAX, &value, cause);
-      opts->worker_id = (int)value;
-      break;
-    case 'h':
-      opts->mode = MODE_HELP;
-      break;
-    case 'V':
-      opts->mode = MODE_VERSION;
-      break;
-    default:
-      return fail(cause, "unknown option (try --help)");
+  *cause = NULL;
+  for(size_t i = 0; i < SETTING_COUNT; i++) {
+    if(strcmp(settings[i].section, section) != 0)
+      continue;
+    known_section = true;
+    if(strcmp(settings[i].key, key) == 0)
+      return set_value(opts, &settings[i], key, value, cause);
   }
-  return rc;
+  if(!known_section)
+    return fail(cause, "unknown section [%s]", section);
+  return fail(cause, "unknown key '%s' in [%s]", key, section);
 }
 
-/* Checks that hold across flags, once all of them are read. */
-static int check_combination(const struct crawl_options *opts, char **cause)
+int options_check(const struct crawl_options *opts, char **cause)
 {
-  if(opts->mode != MODE_ONCE)
+  *cause = NULL;
+  if(opts->mode != MODE_ONCE && opts->mode != MODE_DAEMON)
     return 0;
-  if(opts->url_file == NULL)
-    return fail(cause, "nothing to crawl: give --once URLFILE (try --help)");
   if(opts->threads + opts->processes == 0)
-    return fail(
-        cause,
-        "--threads and --processes are both 0: at least one worker is needed");
+    return fail(cause, "threads and processes are both 0: at least one "
+                       "worker is needed");
   if(opts->threads + opts->processes > OPTIONS_MAX_WORKERS)
     return fail(cause, "at most %d workers in all (threads + processes)",
                 OPTIONS_MAX_WORKERS);
   if(opts->window != 0 && opts->window < opts->inflight)
-    return fail(
-        cause, "--window %d is smaller than --inflight %d: workers would idle",
-        opts->window, opts->inflight);
+    return fail(cause,
+                "window %d is smaller than inflight %d: workers would idle",
+                opts->window, opts->inflight);
+  if(opts->respawn_min_ms > opts->respawn_max_ms)
+    return fail(cause, "respawn_backoff_min is above respawn_backoff_max");
   return 0;
 }
 
-int options_parse(struct crawl_options *opts, int argc, char **argv,
-                  char **cause)
+/* getopt_long's table: the flags that are not settings, then one entry per
+ * setting that has a flag. Built once; the strings are the table's own. */
+static const struct option *long_options(void)
 {
-  int flag;
+  static struct option table[SETTING_COUNT + 8];
+  static const struct option fixed[] = {
+    { "once", required_argument, NULL, FLAG_ONCE },
+    { "output", required_argument, NULL, 'o' },
+    { "job", required_argument, NULL, FLAG_JOB },
+    { "config", required_argument, NULL, 'c' },
+    { "worker", no_argument, NULL, FLAG_WORKER },
+    { "worker-id", required_argument, NULL, FLAG_WORKER_ID },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+  };
+  size_t count = 0;
+
+  if(table[0].name != NULL)
+    return table;
+  for(size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+    table[count++] = fixed[i];
+  for(size_t i = 0; i < SETTING_COUNT; i++) {
+    if(settings[i].flag == NULL)
+      continue;
+    table[count].name = settings[i].flag;
+    table[count].has_arg = required_argument;
+    table[count].val = SETTING_FLAG + (int)i;
+    count++;
+  }
+  return table;
+}
+
+/* The setting row of a short flag's long name. */
+static int setting_flag(const char *flag)
+{
+  for(size_t i = 0; i < SETTING_COUNT; i++) {
+    if(settings[i].flag != NULL && strcmp(settings[i].flag, flag) == 0)
+      return SETTING_FLAG + (int)i;
+  }
+  return '?';
+}
+
+/* One flag; returns 0 or -1 with *cause set. */
+static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
+                      char **cause)
+{
+  char name[64];
+  long id = 0;
+
+  switch(flag) {
+    case FLAG_ONCE:
+      opts->mode = MODE_ONCE;
+      opts->url_file = arg;
+      return 0;
+    case 'o':
+      opts->output = arg;
+      return 0;
+    case FLAG_JOB:
+      if(arg[0] == '\0')
+        return fail(cause, "--job: the job name must not be empty");
+      opts->job = arg;
+      return 0;
+    case 'c':
+      opts->config = arg;
+      return 0;
+    case FLAG_WORKER:
+      opts->mode = MODE_WORKER;
+      return 0;
+    case FLAG_WORKER_ID:
+      if(parse_int("--worker-id", arg, 0, INT_MAX, &id, cause) < 0)
+        return -1;
+      opts->worker_id = (int)id;
+      return 0;
+    case 'h':
+      opts->mode = MODE_HELP;
+      return 0;
+    case 'V':
+      opts->mode = MODE_VERSION;
+      return 0;
+    case 't':
+      return apply_flag(opts, setting_flag("threads"), arg, cause);
+    case 'p':
+      return apply_flag(opts, setting_flag("processes"), arg, cause);
+    case 'k':
+      return apply_flag(opts, setting_flag("inflight"), arg, cause);
+  }
+  if(flag < SETTING_FLAG || flag >= SETTING_FLAG + (int)SETTING_COUNT)
+    return fail(cause, "unknown option (try --help)");
+  snprintf(name, sizeof(name), "--%s", settings[flag - SETTING_FLAG].flag);
+  return set_value(opts, &settings[flag - SETTING_FLAG], name, arg, cause);
+}
+
+int options_apply_flags(struct crawl_options *opts, int argc, char **argv,
+                        char **cause)
+{
+  const struct option *table = long_options();
 
   *cause = NULL;
-  set_defaults(opts);
-  /* getopt keeps global state; reset it so the parser can run more than once
-   * (tests). */
+  /* getopt keeps global state; reset it so that flags can be applied again
+   * (on every SIGHUP, and in tests). */
   optind = 0;
   opterr = 0;
   for(;;) {
-    int long_index = -1;
+    int flag = getopt_long(argc, argv, ":c:o:t:p:k:hV", table, NULL);
 
-    flag = getopt_long(argc, argv, ":o:t:p:k:hV", long_options, &long_index);
     if(flag == -1)
       break;
-    /* For a short flag, optind may not have moved past its cluster ("-zV"). */
+    /* For a short flag, optind may not have moved past its cluster. */
     if(flag == '?' && optopt != 0)
       return fail(cause, "unknown option '-%c' (try --help)", optopt);
     if(flag == '?')
       return fail(cause, "unknown option '%s' (try --help)", argv[optind - 1]);
     if(flag == ':')
       return fail(cause, "option '%s' needs a value", argv[optind - 1]);
-    if(apply_option(opts, flag, optarg, cause) < 0)
+    if(apply_flag(opts, flag, optarg, cause) < 0)
       return -1;
   }
   if(optind < argc)
     return fail(cause, "unexpected argument '%s' (try --help)", argv[optind]);
-  return check_combination(opts, cause);
+  return options_check(opts, cause);
+}
+
+int options_parse(struct crawl_options *opts, int argc, char **argv,
+                  char **cause)
+{
+  options_defaults(opts);
+  return options_apply_flags(opts, argc, argv, cause);
 }
 
 int options_window(const struct crawl_options *opts)
@@ -401,10 +540,7 @@ char **options_worker_argv(const struct crawl_options *opts, const char *exe,
   ADD("--max-body=%lld", (long long)fetch->max_body_bytes);
   ADD("--max-redirects=%ld", fetch->max_redirects);
   ADD("--user-agent=%s", fetch->user_agent);
-  ADD("--log-level=%s", opts->log_level >= LOG_DEBUG     ? "debug"
-                        : opts->log_level >= LOG_INFO    ? "info"
-                        : opts->log_level >= LOG_WARNING ? "warning"
-                                                         : "error");
+  ADD("--log-level=%s", log_level_name(opts->log_level));
 #undef ADD
   if(failed) {
     options_free_argv(argv);

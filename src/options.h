@@ -1,13 +1,16 @@
-/* options.h - the command line: what crawld was asked to do and with which
- * limits.
+/* options.h - what crawld runs with: built-in defaults, then the config file
+ * (config.c), then command-line flags, each overriding the one before.
  *
- * One parser serves the supervisor and the worker processes: a worker process
- * is started with the supervisor's fetch policy written back out as flags
- * (options_worker_argv), so both kinds of worker run with exactly the same
- * settings. */
+ * Every setting is one row of a table in options.c that names its config
+ * section and key, its flag, its type and its range, so the config file and
+ * the command line accept exactly the same values with the same checks. A
+ * worker process is started with the supervisor's fetch policy written back
+ * out as flags (options_worker_argv), so both kinds of worker run with the
+ * same settings. */
 #ifndef CRAWLD_OPTIONS_H
 #define CRAWLD_OPTIONS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,17 +20,16 @@ struct fetch_policy {
   long connect_timeout_ms;
   long total_timeout_ms;
   long low_speed_limit;   /* bytes/s; 0 disables the check */
-  long low_speed_time_s;  /* seconds under low_speed_limit before giving up */
-  int64_t max_body_bytes; /* decoded body bytes kept; more is cut, error
-                             too_large */
+  long low_speed_time_s;  /* seconds under the limit before giving up */
+  int64_t max_body_bytes; /* decoded body bytes kept; more: too_large */
   long max_redirects;
   char user_agent[256];
 };
 
 enum run_mode {
+  MODE_DAEMON, /* the service: crawl what arrives in the spool */
   MODE_ONCE,   /* crawl one URL file and exit */
-  MODE_WORKER, /* internal: a forked worker process on fds 3 (tasks) and 4
-                  (results) */
+  MODE_WORKER, /* internal: a worker process on fds 3 and 4 */
   MODE_HELP,
   MODE_VERSION
 };
@@ -36,30 +38,61 @@ struct crawl_options {
   enum run_mode mode;
   const char *url_file; /* MODE_ONCE: path, or "-" for standard input */
   const char *output;   /* MODE_ONCE: path, or "-" for standard output */
-  const char
-      *job; /* the "job" field of every record; NULL: URL file's base name */
-  int threads;   /* worker threads */
-  int processes; /* worker processes */
-  int inflight;  /* transfers in flight per worker */
-  int window;    /* unanswered tasks per worker; 0: twice inflight */
-  int worker_id; /* MODE_WORKER: the id the supervisor gave this worker */
+  const char *job;      /* MODE_ONCE: "job" of every record, or NULL */
+  const char *config;   /* --config, or NULL for OPTIONS_DEFAULT_CONFIG */
+  int worker_id;        /* MODE_WORKER: the id the supervisor gave it */
+
+  /* [daemon] */
+  char state_dir[PATH_MAX];
+  char runtime_dir[PATH_MAX];
   int log_level;
+  long shutdown_timeout_ms; /* in-flight work allowed to finish on stop */
+  /* [workers] */
+  int threads;
+  int processes;
+  int inflight;        /* transfers in flight per worker */
+  int window;          /* unanswered tasks per worker; 0: 2*inflight */
+  int max_attempts;    /* a URL that killed this many workers fails */
+  long respawn_min_ms; /* first delay before a dead worker restarts */
+  long respawn_max_ms; /* the delay doubles up to this */
+  /* [fetch] */
   struct fetch_policy fetch;
+  /* [spool] */
+  int max_active_jobs;
+  int64_t max_job_bytes;   /* a bigger job file goes to failed/ */
+  long rescan_interval_ms; /* incoming/ is rescanned this often */
+  int sync_records;        /* journals are fdatasync'ed every N records */
+  long sync_interval_ms;   /* ... or this often, whichever comes first */
 };
 
 #define OPTIONS_MAX_WORKERS 256
 #define OPTIONS_MAX_INFLIGHT 16384
+#define OPTIONS_DEFAULT_CONFIG SYSCONFDIR "/crawld/crawld.conf"
 
-/* Fills opts from argv, defaults first. Returns 0, or -1 with *cause set to a
- * malloc'd message for the user (caller frees); the caller exits 2 on -1
- * (usage error). */
+/* The built-in defaults. */
+void options_defaults(struct crawl_options *opts);
+/* Defaults, then flags: options_defaults() + options_apply_flags(). */
 int options_parse(struct crawl_options *opts, int argc, char **argv,
                   char **cause);
+/* Flags over whatever opts holds, then the checks across settings. Returns
+ * 0, or -1 with *cause set to a malloc'd message for the user (caller
+ * frees); main() exits 2 on -1. */
+int options_apply_flags(struct crawl_options *opts, int argc, char **argv,
+                        char **cause);
+/* Sets the setting [section] key from its text, as a config file line does.
+ * Returns 0, or -1 with *cause set to a malloc'd message (unknown section or
+ * key, or a bad value) that does not name the file or line. */
+int options_set(struct crawl_options *opts, const char *section,
+                const char *key, const char *value, char **cause);
+/* The checks across settings (at least one worker, window >= inflight, ...),
+ * for a config loaded without flags. 0, or -1 with *cause. */
+int options_check(const struct crawl_options *opts, char **cause);
+/* The --help text. */
 void options_usage(FILE *out);
 /* The argv that starts a worker process with the same fetch policy: exe,
- * "--worker", ... NULL-terminated and malloc'd (free with options_free_argv);
- * NULL on allocation failure. Built before fork() so that the child only has
- * to exec it. */
+ * "--worker", ... NULL-terminated and malloc'd (free with
+ * options_free_argv); NULL on allocation failure. Built before fork() so
+ * that the child only has to exec it. */
 char **options_worker_argv(const struct crawl_options *opts, const char *exe,
                            int worker_id);
 void options_free_argv(char **argv);

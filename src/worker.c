@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,6 +44,7 @@ struct worker {
   int inflight;          /* how many there are */
   int curl_running;  /* libcurl's own count, from curl_multi_socket_action */
   bool tasks_closed; /* the supervisor has no more tasks for us */
+  const char *crash_marker; /* test hook: see start_queued() */
   bool failed;
 };
 
@@ -87,6 +89,11 @@ static void start_queued(struct worker *worker)
     worker->queue_head = queued->next;
     if(worker->queue_head == NULL)
       worker->queue_tail = NULL;
+    /* Test hook (crawld(8), ENVIRONMENT): the tests of worker supervision
+     * need a URL that reliably kills the worker fetching it. */
+    if(worker->crash_marker != NULL &&
+       strstr(queued->task.url, worker->crash_marker) != NULL)
+      raise(SIGKILL);
     fetch = fetch_new(&worker->config->policy, queued->task.id,
                       queued->task.url, queued->task.attempt);
     if(fetch == NULL) {
@@ -379,6 +386,7 @@ int worker_run(int task_fd, int result_fd, const struct worker_config *config)
   worker.identity.kind = config->kind;
   worker.identity.id = config->id;
   worker.identity.pid = getpid();
+  worker.crash_marker = getenv("CRAWLD_TEST_CRASH_MARKER");
   if(setup(&worker, task_fd, result_fd) < 0) {
     log_err("worker %d: cannot set up its event loop or libcurl", config->id);
     status = -1;

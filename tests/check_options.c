@@ -394,7 +394,7 @@ START_TEST(test_user_agent_of_256_bytes_rejected)
   memset(agent, 'u', 256);
   agent[256] = '\0';
   assert_parse_error(ARGC(argv), argv,
-                     "--user-agent: at most 255 bytes on one line");
+                     "--user-agent: expected 1 to 255 bytes on one line");
 }
 END_TEST
 
@@ -615,21 +615,60 @@ END_TEST
 /* --- combinations
  * --------------------------------------------------------------- */
 
-START_TEST(test_missing_once_rejected)
+START_TEST(test_without_once_runs_the_daemon)
 {
-  char *argv[] = { "crawld", "-t", "2", NULL };
+  char *argv[] = { "crawld", "-t", "2", "--state-dir", "/srv/crawl", NULL };
+  struct crawl_options opts;
+  char *cause = NULL;
 
-  assert_parse_error(ARGC(argv), argv,
-                     "nothing to crawl: give --once URLFILE (try --help)");
+  ck_assert_int_eq(options_parse(&opts, ARGC(argv), argv, &cause), 0);
+  ck_assert_ptr_null(cause);
+  ck_assert_int_eq(opts.mode, MODE_DAEMON);
+  ck_assert_int_eq(opts.threads, 2);
+  ck_assert_str_eq(opts.state_dir, "/srv/crawl");
+  ck_assert_str_eq(opts.runtime_dir, "/run/crawld");
 }
 END_TEST
 
-START_TEST(test_no_arguments_rejected)
+START_TEST(test_no_arguments_runs_the_daemon_with_defaults)
 {
   char *argv[] = { "crawld", NULL };
+  struct crawl_options opts;
+  char *cause = NULL;
 
-  assert_parse_error(ARGC(argv), argv,
-                     "nothing to crawl: give --once URLFILE (try --help)");
+  ck_assert_int_eq(options_parse(&opts, ARGC(argv), argv, &cause), 0);
+  ck_assert_int_eq(opts.mode, MODE_DAEMON);
+  ck_assert_str_eq(opts.state_dir, "/var/lib/crawld");
+  ck_assert_ptr_null(opts.config);
+  ck_assert_int_eq(opts.max_active_jobs, 4);
+  ck_assert_int_eq(opts.max_attempts, 3);
+  ck_assert_int_eq(opts.shutdown_timeout_ms, 30000);
+}
+END_TEST
+
+START_TEST(test_set_by_section_and_key)
+{
+  struct crawl_options opts;
+  char *cause = NULL;
+
+  options_defaults(&opts);
+  ck_assert_int_eq(options_set(&opts, "workers", "processes", "3", &cause), 0);
+  ck_assert_int_eq(options_set(&opts, "fetch", "timeout", "1.5", &cause), 0);
+  ck_assert_int_eq(options_set(&opts, "spool", "max_job_size", "2M", &cause),
+                   0);
+  ck_assert_int_eq(opts.processes, 3);
+  ck_assert_int_eq(opts.fetch.total_timeout_ms, 1500);
+  ck_assert_int_eq(opts.max_job_bytes, 2 << 20);
+  ck_assert_int_eq(options_set(&opts, "workers", "threads", "x", &cause), -1);
+  ck_assert_str_eq(cause,
+                   "threads: expected a whole number from 0 to 256, got 'x'");
+  free(cause);
+  ck_assert_int_eq(options_set(&opts, "fetch", "colour", "x", &cause), -1);
+  ck_assert_str_eq(cause, "unknown key 'colour' in [fetch]");
+  free(cause);
+  ck_assert_int_eq(options_set(&opts, "nope", "threads", "1", &cause), -1);
+  ck_assert_str_eq(cause, "unknown section [nope]");
+  free(cause);
 }
 END_TEST
 
@@ -640,7 +679,7 @@ START_TEST(test_zero_threads_and_zero_processes_rejected)
 
   assert_parse_error(
       ARGC(argv), argv,
-      "--threads and --processes are both 0: at least one worker is needed");
+      "threads and processes are both 0: at least one worker is needed");
 }
 END_TEST
 
@@ -671,7 +710,7 @@ START_TEST(test_window_smaller_than_inflight_rejected)
 
   assert_parse_error(
       ARGC(argv), argv,
-      "--window 4 is smaller than --inflight 8: workers would idle");
+      "window 4 is smaller than inflight 8: workers would idle");
 }
 END_TEST
 
@@ -1075,8 +1114,10 @@ static Suite *options_suite(void)
   tcase_add_test(values, test_short_flag_range_error_names_long_flag);
   suite_add_tcase(suite, values);
 
-  tcase_add_test(combinations, test_missing_once_rejected);
-  tcase_add_test(combinations, test_no_arguments_rejected);
+  tcase_add_test(combinations, test_without_once_runs_the_daemon);
+  tcase_add_test(combinations,
+                 test_no_arguments_runs_the_daemon_with_defaults);
+  tcase_add_test(combinations, test_set_by_section_and_key);
   tcase_add_test(combinations, test_zero_threads_and_zero_processes_rejected);
   tcase_add_test(combinations, test_zero_threads_with_processes_accepted);
   tcase_add_test(combinations, test_too_many_workers_in_all_rejected);

@@ -1,0 +1,258 @@
+/* job.c - one URL file being crawled; see job.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "job.h"
+#include "log.h"
+#include "proto.h"
+#include "result.h"
+#include "urlfile.h"
+
+struct job {
+  char *name;
+  struct urlfile *input;
+  bool input_done;
+  struct event *input_ready; /* a non-blocking input with no full line */
+  void (*ready)(void *arg);
+  void *ready_arg;
+  FILE *output;
+  struct journal *journal;
+  struct task *requeued; /* tasks whose worker died, oldest first */
+  struct task *requeued_tail;
+  struct job_counts counts;
+  char *failure;
+};
+
+static void fail(struct job *job, const char *what, const char *detail)
+{
+  if(job->failure != NULL)
+    return;
+  if(asprintf(&job->failure, "job %s: %s: %s", job->name, what, detail) < 0)
+    job->failure = NULL;
+  log_err("job %s: %s: %s", job->name, what, detail);
+}
+
+/* Writes one record line: seq must not have one yet. */
+static int commit_line(struct job *job, long long seq, json_t *body)
+{
+  json_t *record = result_finish(job->name, seq, body);
+  size_t len = 0;
+  char *line = record != NULL ? proto_dump_line(record, &len) : NULL;
+  int rc = 0;
+
+  if(line == NULL) {
+    fail(job, "cannot encode a record", "out of memory");
+    rc = -1;
+  }
+  else if(job->output != NULL) {
+    if(fwrite(line, 1, len, job->output) != len) {
+      fail(job, "cannot write the output", strerror(errno));
+      rc = -1;
+    }
+  }
+  else {
+    rc = journal_append(job->journal, seq, line, len);
+    if(rc < 0)
+      fail(job, "cannot append to the journal", strerror(errno));
+  }
+  if(rc == 0) {
+    job->counts.records++;
+    if(json_is_true(json_object_get(record, "ok")))
+      job->counts.ok++;
+    else
+      job->counts.errors++;
+  }
+  free(line);
+  json_decref(record);
+  /* 1 from the journal: seq had a record already, which is left as it is. */
+  return rc < 0 ? -1 : 0;
+}
+
+static void record_bad_line(struct job *job, const struct urlfile_line *line)
+{
+  struct result_record record = { 0 };
+  json_t *body;
+
+  record.error = result_error_from_name(line->error_code);
+  record.error_message = line->error_message;
+  clock_gettime(CLOCK_REALTIME, &record.fetched_at);
+  body = result_encode(&record);
+  if(body == NULL)
+    fail(job, "cannot encode a record", "out of memory");
+  else
+    commit_line(job, line->seq, body);
+  json_decref(body);
+}
+
+static void on_input_ready(evutil_socket_t fd, short events, void *arg)
+{
+  struct job *job = arg;
+
+  (void)fd;
+  (void)events;
+  job->ready(job->ready_arg);
+}
+
+static bool recorded(const struct job *job, long long seq)
+{
+  return job->journal != NULL && journal_has(job->journal, seq);
+}
+
+/* Reads lines until one is a URL to fetch. */
+static struct task *read_task(struct job *job)
+{
+  while(!job->input_done && job->failure == NULL) {
+    struct urlfile_line line;
+    struct task *task;
+
+    switch(urlfile_next(job->input, &line)) {
+      case URLFILE_URL:
+        if(recorded(job, line.seq))
+          break;
+        task = task_new(line.url, line.url_len, job, line.seq);
+        if(task == NULL)
+          fail(job, "cannot queue a task", "out of memory");
+        return task;
+      case URLFILE_SKIP:
+        break;
+      case URLFILE_BAD:
+        if(!recorded(job, line.seq))
+          record_bad_line(job, &line);
+        break;
+      case URLFILE_AGAIN:
+        event_add(job->input_ready, NULL);
+        return NULL;
+      case URLFILE_EOF:
+        job->input_done = true;
+        break;
+      case URLFILE_ERROR:
+        job->input_done = true;
+        fail(job, "cannot read the URL file", line.error_message);
+        break;
+    }
+  }
+  return NULL;
+}
+
+struct task *job_next_task(struct job *job)
+{
+  struct task *task = job->requeued;
+
+  if(task != NULL) {
+    job->requeued = task->next;
+    if(job->requeued == NULL)
+      job->requeued_tail = NULL;
+    task->next = NULL;
+  }
+  else {
+    task = read_task(job);
+  }
+  if(task != NULL)
+    job->counts.dispatched++;
+  return task;
+}
+
+void job_requeue(struct job *job, struct task *task)
+{
+  job->counts.dispatched--;
+  task->next = job->requeued;
+  job->requeued = task;
+  if(job->requeued_tail == NULL)
+    job->requeued_tail = task;
+}
+
+int job_commit(struct job *job, struct task *task, json_t *body)
+{
+  int rc = commit_line(job, task->seq, body);
+
+  job->counts.dispatched--;
+  task_free(task);
+  return rc;
+}
+
+bool job_finished(const struct job *job)
+{
+  return job->input_done && job->requeued == NULL &&
+         job->counts.dispatched == 0;
+}
+
+const char *job_failure(const struct job *job)
+{
+  return job->failure;
+}
+
+const char *job_name(const struct job *job)
+{
+  return job->name;
+}
+
+struct journal *job_journal(const struct job *job)
+{
+  return job->journal;
+}
+
+void job_counts(const struct job *job, struct job_counts *counts)
+{
+  *counts = job->counts;
+}
+
+struct job *job_open(const char *name, const char *path, FILE *output,
+                     struct journal *journal, struct event_base *base,
+                     void (*ready)(void *arg), void *ready_arg, char **cause)
+{
+  struct job *job = calloc(1, sizeof(*job));
+
+  *cause = NULL;
+  if(job == NULL) {
+    *cause = strdup("out of memory");
+    return NULL;
+  }
+  job->name = strdup(name);
+  job->output = output;
+  job->journal = journal;
+  job->ready = ready;
+  job->ready_arg = ready_arg;
+  if(job->name == NULL) {
+    *cause = strdup("out of memory");
+    job_close(job);
+    return NULL;
+  }
+  job->input = urlfile_open(path, cause);
+  if(job->input == NULL) {
+    job_close(job);
+    return NULL;
+  }
+  job->input_ready =
+      event_new(base, urlfile_fd(job->input), EV_READ, on_input_ready, job);
+  if(job->input_ready == NULL) {
+    *cause = strdup("out of memory");
+    job_close(job);
+    return NULL;
+  }
+  return job;
+}
+
+void job_close(struct job *job)
+{
+  if(job == NULL)
+    return;
+  while(job->requeued != NULL) {
+    struct task *task = job->requeued;
+
+    job->requeued = task->next;
+    task_free(task);
+  }
+  if(job->input_ready != NULL)
+    event_free(job->input_ready);
+  if(job->input != NULL)
+    urlfile_close(job->input);
+  if(job->journal != NULL)
+    journal_close(job->journal);
+  free(job->failure);
+  free(job->name);
+  free(job);
+}

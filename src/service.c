@@ -1,0 +1,596 @@
+/* service.c - crawld as a service; see service.h.
+ *
+ * One event loop owns everything: the spool is watched (inotify plus a
+ * periodic rescan) and every claimed file becomes a job; up to
+ * max_active_jobs jobs run at once and take turns handing tasks to the
+ * pool, so each gets a fair share of the workers; every answer is
+ * journaled, and journals are fdatasync'ed in groups (every sync_records
+ * records or sync_interval, whichever comes first). systemd hears of each
+ * state change through sd_notify. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "conf.h"
+#include "job.h"
+#include "journal.h"
+#include "log.h"
+#include "pool.h"
+#include "service.h"
+#include "spool.h"
+
+#define MAX_ACTIVE_JOBS 1024
+
+/* A claimed job waiting for its turn. */
+struct queued_job {
+  char *id;
+  struct queued_job *next;
+};
+
+struct service {
+  struct crawl_options opts;
+  int argc;
+  char **argv;
+  const char *exe;
+  struct event_base *base;
+  struct spool *spool;
+  struct pool *pool;
+  struct job *active[MAX_ACTIVE_JOBS];
+  int active_count;
+  int cursor; /* the active job whose turn is next */
+  struct queued_job *queued_head;
+  struct queued_job *queued_tail;
+  int queued_count;
+  long long jobs_done;
+  long long jobs_failed;
+  long long records;
+  struct event *signals[3];
+  struct event *watch; /* inotify on incoming/ */
+  struct event *rescan;
+  struct event *sync;
+  struct event *watchdog;
+  struct event *shutdown;
+  bool stopping;
+  bool fatal;
+};
+
+static void fatal(struct service *svc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* A failed fsync or journal write cannot be retried safely (DESIGN.md):
+ * stop at once; systemd restarts us and recovery rebuilds from disk. */
+static void fatal(struct service *svc, const char *fmt, ...)
+{
+  char message[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof(message), fmt, ap);
+  va_end(ap);
+  log_err("fatal: %s", message);
+  svc->fatal = true;
+  event_base_loopbreak(svc->base);
+}
+
+static void notify_status(struct service *svc)
+{
+  sd_notifyf(0,
+             "STATUS=jobs: %d active, %d queued, %lld done, %lld failed; "
+             "%lld records",
+             svc->active_count, svc->queued_count, svc->jobs_done,
+             svc->jobs_failed, svc->records);
+}
+
+static void on_job_input_ready(void *arg)
+{
+  struct service *svc = arg;
+
+  pool_kick(svc->pool);
+}
+
+static int sync_journal(struct service *svc, struct job *job)
+{
+  if(journal_sync(job_journal(job)) == 0)
+    return 0;
+  fatal(svc, "job %s: cannot write its journal: %s", job_name(job),
+        strerror(errno));
+  return -1;
+}
+
+/* Opens the job's journal (recovering it) and its URL file. */
+static struct job *open_job(struct service *svc, const char *id, char **cause)
+{
+  char *urls_path = spool_urls_path(svc->spool, id);
+  char journal_name[160];
+  struct journal *journal;
+  struct stat st;
+  struct job *job;
+
+  *cause = NULL;
+  if(urls_path == NULL || stat(urls_path, &st) < 0) {
+    if(asprintf(cause, "cannot open its URL file: %s", strerror(errno)) < 0)
+      *cause = NULL;
+    free(urls_path);
+    return NULL;
+  }
+  snprintf(journal_name, sizeof(journal_name), "%s.jsonl", id);
+  /* A file of n bytes has at most n + 1 lines: seqs beyond cannot be
+   * ours. */
+  journal = journal_open(spool_processing_fd(svc->spool), journal_name,
+                         (long long)st.st_size, cause);
+  if(journal == NULL) {
+    free(urls_path);
+    return NULL;
+  }
+  if(journal_count(journal) > 0)
+    log_info("job %s: resuming with %lld records already journaled", id,
+             journal_count(journal));
+  job = job_open(id, urls_path, NULL, journal, svc->base, on_job_input_ready,
+                 svc, cause);
+  free(urls_path);
+  return job;
+}
+
+/* Starts queued jobs while fewer than max_active_jobs run. */
+static void activate_jobs(struct service *svc)
+{
+  while(svc->queued_head != NULL &&
+        svc->active_count < svc->opts.max_active_jobs &&
+        svc->active_count < MAX_ACTIVE_JOBS) {
+    struct queued_job *queued = svc->queued_head;
+    char *cause = NULL;
+    struct job *job;
+
+    svc->queued_head = queued->next;
+    if(svc->queued_head == NULL)
+      svc->queued_tail = NULL;
+    svc->queued_count--;
+    job = open_job(svc, queued->id, &cause);
+    if(job != NULL) {
+      svc->active[svc->active_count++] = job;
+      log_info("job %s: started", queued->id);
+    }
+    else {
+      log_err("job %s: %s", queued->id,
+              cause != NULL ? cause : "out of memory");
+      svc->jobs_failed++;
+      if(spool_finish(svc->spool, queued->id, true, cause) < 0)
+        fatal(svc, "job %s: cannot move it to failed/", queued->id);
+    }
+    free(cause);
+    free(queued->id);
+    free(queued);
+  }
+}
+
+static void queue_job(void *arg, const char *id)
+{
+  struct service *svc = arg;
+  struct queued_job *queued = calloc(1, sizeof(*queued));
+  char *copy = strdup(id);
+
+  if(queued == NULL || copy == NULL) {
+    free(queued);
+    free(copy);
+    /* It stays in processing/ and is picked up at the next start. */
+    log_err("job %s: out of memory queueing it", id);
+    return;
+  }
+  queued->id = copy;
+  if(svc->queued_tail != NULL)
+    svc->queued_tail->next = queued;
+  else
+    svc->queued_head = queued;
+  svc->queued_tail = queued;
+  svc->queued_count++;
+}
+
+/* The job at active[index] has every record: journal it durably, move its
+ * files to done/ (or failed/), and let a queued job take its place. */
+static void finish_job(struct service *svc, int index)
+{
+  struct job *job = svc->active[index];
+  const char *failure = job_failure(job);
+  struct job_counts counts;
+  char *id = strdup(job_name(job));
+
+  if(id == NULL || sync_journal(svc, job) < 0) {
+    free(id);
+    return;
+  }
+  job_counts(job, &counts);
+  svc->active[index] = svc->active[--svc->active_count];
+  if(spool_finish(svc->spool, id, failure != NULL, failure) < 0) {
+    fatal(svc, "job %s: cannot move its files out of processing/", id);
+  }
+  else if(failure != NULL) {
+    svc->jobs_failed++;
+    log_err("job %s: failed: %s", id, failure);
+  }
+  else {
+    svc->jobs_done++;
+    log_info("job %s: done: %lld records this run (%lld ok, %lld errors)", id,
+             counts.records, counts.ok, counts.errors);
+  }
+  job_close(job);
+  free(id);
+  activate_jobs(svc);
+  notify_status(svc);
+}
+
+static int active_index(const struct service *svc, const struct job *job)
+{
+  for(int i = 0; i < svc->active_count; i++) {
+    if(svc->active[i] == job)
+      return i;
+  }
+  return -1;
+}
+
+/* The jobs take turns: each call starts with the job after the last one
+ * that gave a task. */
+static struct task *next_task(void *arg)
+{
+  struct service *svc = arg;
+  int looked = 0;
+
+  while(!svc->stopping && !svc->fatal && looked < svc->active_count) {
+    int index = svc->cursor % svc->active_count;
+    struct job *job = svc->active[index];
+    struct task *task = job_next_task(job);
+
+    if(task != NULL) {
+      svc->cursor = index + 1;
+      return task;
+    }
+    if(job_finished(job)) {
+      finish_job(svc, index);
+      looked = 0;
+      continue;
+    }
+    svc->cursor = index + 1;
+    looked++;
+  }
+  return NULL;
+}
+
+static void answered(void *arg, struct task *task, json_t *body)
+{
+  struct service *svc = arg;
+  struct job *job = task->job;
+  int index;
+
+  if(job_commit(job, task, body) < 0) {
+    fatal(svc, "job %s: %s", job_name(job), job_failure(job));
+    return;
+  }
+  svc->records++;
+  if(journal_unsynced(job_journal(job)) >= svc->opts.sync_records &&
+     sync_journal(svc, job) < 0)
+    return;
+  index = active_index(svc, job);
+  if(index >= 0 && job_finished(job))
+    finish_job(svc, index);
+}
+
+static void requeue(void *arg, struct task *task)
+{
+  (void)arg;
+  job_requeue(task->job, task);
+}
+
+static void drained(void *arg)
+{
+  struct service *svc = arg;
+
+  event_base_loopexit(svc->base, NULL);
+}
+
+static void scan_spool(struct service *svc)
+{
+  if(svc->stopping)
+    return;
+  if(spool_scan(svc->spool, queue_job, svc) < 0) {
+    fatal(svc, "cannot claim job files durably");
+    return;
+  }
+  activate_jobs(svc);
+  notify_status(svc);
+  pool_kick(svc->pool);
+}
+
+static void on_watch(evutil_socket_t fd, short events, void *arg)
+{
+  struct service *svc = arg;
+
+  (void)fd;
+  (void)events;
+  spool_watch_drain(svc->spool);
+  scan_spool(svc);
+}
+
+static void on_rescan(evutil_socket_t fd, short events, void *arg)
+{
+  (void)fd;
+  (void)events;
+  scan_spool(arg);
+}
+
+static void on_sync(evutil_socket_t fd, short events, void *arg)
+{
+  struct service *svc = arg;
+
+  (void)fd;
+  (void)events;
+  for(int i = 0; i < svc->active_count; i++) {
+    if(journal_unsynced(job_journal(svc->active[i])) > 0 &&
+       sync_journal(svc, svc->active[i]) < 0)
+      return;
+  }
+}
+
+static void on_watchdog(evutil_socket_t fd, short events, void *arg)
+{
+  (void)fd;
+  (void)events;
+  (void)arg;
+  sd_notify(0, "WATCHDOG=1");
+}
+
+static void on_shutdown_timeout(evutil_socket_t fd, short events, void *arg)
+{
+  struct service *svc = arg;
+
+  (void)fd;
+  (void)events;
+  log_warn("shutdown timeout: %lld URLs still with workers are fetched again "
+           "at the next start",
+           pool_outstanding(svc->pool));
+  event_base_loopbreak(svc->base);
+}
+
+static void stop(struct service *svc, int signal_number)
+{
+  struct timeval timeout = { svc->opts.shutdown_timeout_ms / 1000,
+                             (svc->opts.shutdown_timeout_ms % 1000) * 1000 };
+
+  if(svc->stopping) {
+    log_warn("%s again: stopping now", strsignal(signal_number));
+    event_base_loopbreak(svc->base);
+    return;
+  }
+  log_info("%s: finishing the URLs the workers hold (at most %.1f s), then "
+           "stopping",
+           strsignal(signal_number), svc->opts.shutdown_timeout_ms / 1000.0);
+  sd_notify(0, "STOPPING=1");
+  svc->stopping = true;
+  event_add(svc->shutdown, &timeout);
+  pool_drain(svc->pool);
+}
+
+/* Settings as at start-up: defaults, the config file, then the flags. */
+static int load_settings(struct crawl_options *opts, int argc, char **argv,
+                         char **cause)
+{
+  struct crawl_options flags_only;
+  const char *path;
+
+  /* The flags say which config file to read, and then override it. */
+  if(options_parse(&flags_only, argc, argv, cause) < 0)
+    return -1;
+  path =
+      flags_only.config != NULL ? flags_only.config : OPTIONS_DEFAULT_CONFIG;
+  options_defaults(opts);
+  if(conf_load(path, flags_only.config == NULL, opts, cause) < 0)
+    return -1;
+  return options_apply_flags(opts, argc, argv, cause);
+}
+
+static void reload(struct service *svc)
+{
+  struct crawl_options fresh;
+  char *cause = NULL;
+
+  sd_notify(0, "RELOADING=1");
+  if(load_settings(&fresh, svc->argc, svc->argv, &cause) < 0) {
+    log_err("reload: %s; keeping the current settings",
+            cause != NULL ? cause : "out of memory");
+  }
+  else {
+    if(strcmp(fresh.state_dir, svc->opts.state_dir) != 0 ||
+       strcmp(fresh.runtime_dir, svc->opts.runtime_dir) != 0)
+      log_warn("reload: state_dir and runtime_dir change only at a restart");
+    snprintf(fresh.state_dir, sizeof(fresh.state_dir), "%s",
+             svc->opts.state_dir);
+    snprintf(fresh.runtime_dir, sizeof(fresh.runtime_dir), "%s",
+             svc->opts.runtime_dir);
+    svc->opts = fresh;
+    log_set_level(fresh.log_level);
+    pool_resize(svc->pool, &svc->opts);
+    activate_jobs(svc);
+    log_info("reloaded: %d threads, %d processes, %d jobs at once",
+             fresh.threads, fresh.processes, fresh.max_active_jobs);
+  }
+  free(cause);
+  sd_notify(0, "READY=1");
+  notify_status(svc);
+}
+
+static void on_signal(evutil_socket_t signal_number, short events, void *arg)
+{
+  struct service *svc = arg;
+
+  (void)events;
+  if(signal_number == SIGHUP)
+    reload(svc);
+  else
+    stop(svc, (int)signal_number);
+}
+
+static struct event *add_timer(struct service *svc, long interval_ms,
+                               event_callback_fn callback)
+{
+  struct timeval interval = { interval_ms / 1000,
+                              (interval_ms % 1000) * 1000 };
+  struct event *timer = event_new(svc->base, -1, EV_PERSIST, callback, svc);
+
+  if(timer != NULL && event_add(timer, &interval) < 0) {
+    event_free(timer);
+    return NULL;
+  }
+  return timer;
+}
+
+static int setup_events(struct service *svc, char **cause)
+{
+  static const int signal_numbers[3] = { SIGINT, SIGTERM, SIGHUP };
+  uint64_t watchdog_usec = 0;
+
+  for(int i = 0; i < 3; i++) {
+    svc->signals[i] =
+        evsignal_new(svc->base, signal_numbers[i], on_signal, svc);
+    if(svc->signals[i] == NULL || evsignal_add(svc->signals[i], NULL) < 0)
+      goto failed;
+  }
+  svc->watch = event_new(svc->base, spool_watch_fd(svc->spool),
+                         EV_READ | EV_PERSIST, on_watch, svc);
+  svc->shutdown = evtimer_new(svc->base, on_shutdown_timeout, svc);
+  svc->rescan = add_timer(svc, svc->opts.rescan_interval_ms, on_rescan);
+  svc->sync = add_timer(svc, svc->opts.sync_interval_ms, on_sync);
+  if(svc->watch == NULL || svc->shutdown == NULL || svc->rescan == NULL ||
+     svc->sync == NULL || event_add(svc->watch, NULL) < 0)
+    goto failed;
+  /* systemd kills us when pings stop for WatchdogSec: ping twice as often
+   * from the loop itself, so a stuck loop is caught. */
+  if(sd_watchdog_enabled(0, &watchdog_usec) > 0) {
+    svc->watchdog = add_timer(svc, (long)(watchdog_usec / 2000), on_watchdog);
+    if(svc->watchdog == NULL)
+      goto failed;
+  }
+  return 0;
+failed:
+  *cause = strdup("cannot set up the event loop");
+  return -1;
+}
+
+static int setup(struct service *svc, char **cause)
+{
+  static const struct pool_owner owner_calls = { next_task, answered, requeue,
+                                                 drained, NULL };
+  struct pool_owner owner = owner_calls;
+
+  log_set_level(svc->opts.log_level);
+  svc->base = event_base_new();
+  if(svc->base == NULL) {
+    *cause = strdup("cannot create the event loop");
+    return -1;
+  }
+  svc->spool = spool_open(svc->opts.state_dir, svc->opts.max_job_bytes, cause);
+  if(svc->spool == NULL)
+    return -1;
+  if(mkdir(svc->opts.runtime_dir, 0750) < 0 && errno != EEXIST) {
+    if(asprintf(cause, "cannot create %s: %s", svc->opts.runtime_dir,
+                strerror(errno)) < 0)
+      *cause = NULL;
+    return -1;
+  }
+  /* Recovery comes before READY: every job a previous run left is queued
+   * again, first in line. */
+  if(spool_recover(svc->spool, queue_job, svc) < 0) {
+    *cause = strdup("cannot recover the jobs in processing/");
+    return -1;
+  }
+  if(setup_events(svc, cause) < 0)
+    return -1;
+  owner.owner = svc;
+  svc->pool = pool_new(svc->base, &svc->opts, svc->exe, &owner, cause);
+  if(svc->pool == NULL)
+    return -1;
+  activate_jobs(svc);
+  return 0;
+}
+
+/* After the loop: every record answered so far is made durable (unless a
+ * fatal error stopped us: then nothing more is written), and the jobs stay
+ * in processing/ for the next start. */
+static int teardown(struct service *svc)
+{
+  int threads_left = pool_free(svc->pool);
+
+  for(int i = 0; i < svc->active_count; i++) {
+    if(!svc->fatal && journal_sync(job_journal(svc->active[i])) < 0) {
+      log_err("fatal: job %s: cannot write its journal: %s",
+              job_name(svc->active[i]), strerror(errno));
+      svc->fatal = true;
+    }
+    job_close(svc->active[i]);
+  }
+  while(svc->queued_head != NULL) {
+    struct queued_job *queued = svc->queued_head;
+
+    svc->queued_head = queued->next;
+    free(queued->id);
+    free(queued);
+  }
+  for(int i = 0; i < 3; i++) {
+    if(svc->signals[i] != NULL)
+      event_free(svc->signals[i]);
+  }
+  if(svc->watch != NULL)
+    event_free(svc->watch);
+  if(svc->rescan != NULL)
+    event_free(svc->rescan);
+  if(svc->sync != NULL)
+    event_free(svc->sync);
+  if(svc->watchdog != NULL)
+    event_free(svc->watchdog);
+  if(svc->shutdown != NULL)
+    event_free(svc->shutdown);
+  spool_close(svc->spool);
+  if(svc->base != NULL)
+    event_base_free(svc->base);
+  return threads_left;
+}
+
+int service_run(const struct crawl_options *flags, int argc, char **argv,
+                const char *exe, int *threads_left)
+{
+  struct service svc = { 0 };
+  char *cause = NULL;
+
+  (void)flags;
+  svc.argc = argc;
+  svc.argv = argv;
+  svc.exe = exe;
+  if(load_settings(&svc.opts, argc, argv, &cause) < 0) {
+    fprintf(stderr, "crawld: %s\n", cause != NULL ? cause : "out of memory");
+    free(cause);
+    *threads_left = 0;
+    return 2;
+  }
+  if(setup(&svc, &cause) < 0) {
+    log_err("%s", cause != NULL ? cause : "out of memory");
+    free(cause);
+    *threads_left = teardown(&svc);
+    return 1;
+  }
+  scan_spool(&svc);
+  log_info("ready: %s, %d threads, %d processes, %d jobs recovered",
+           svc.opts.state_dir, svc.opts.threads, svc.opts.processes,
+           svc.active_count + svc.queued_count);
+  sd_notify(0, "READY=1");
+  notify_status(&svc);
+  event_base_dispatch(svc.base);
+  *threads_left = teardown(&svc);
+  log_info("stopped: %lld jobs done, %lld failed, %lld records this run",
+           svc.jobs_done, svc.jobs_failed, svc.records);
+  return svc.fatal ? 1 : 0;
+}
