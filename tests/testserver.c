@@ -6,7 +6,8 @@
  * testserver [--addr ADDR] [--port-file FILE] [--raw-port-file FILE]
  *            [--pages N] [--quiet] [--exit-on-stdin-eof]
  *
- *   --addr ADDR           address to listen on (default 127.0.0.1; ::1 too)
+ *   --addr ADDR           numeric address to listen on (default 127.0.0.1;
+ *                         ::1 works too)
  *   --port-file FILE      also write the HTTP port to FILE
  *   --raw-port-file FILE  also write the raw port to FILE
  *   --pages N             number of pages under /site/ (default 10000)
@@ -1586,10 +1587,11 @@ static struct evconnlistener *listen_on(struct event_base *base,
   memset(&hints, 0, sizeof(hints));
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  /* numeric: a test server has no business asking DNS */
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
   rc = getaddrinfo(addr, "0", &hints, &found);
   if(rc)
-    die("cannot resolve %s: %s", addr, gai_strerror(rc));
+    die("bad address %s: %s", addr, gai_strerror(rc));
   listener = evconnlistener_new_bind(base, on_accept, arg,
                                      LEV_OPT_CLOSE_ON_FREE |
                                      LEV_OPT_CLOSE_ON_EXEC |
@@ -1658,14 +1660,16 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
   stop(arg);
 }
 
+/* Returns a new pending event whose callback gets the base; NULL if not */
 static struct event *add_event(struct event_base *base, evutil_socket_t fd,
-                               short what, event_callback_fn on_event,
-                               const char *name)
+                               short what, event_callback_fn on_event)
 {
   struct event *ev = event_new(base, fd, what, on_event, base);
 
-  if(!ev || event_add(ev, NULL) < 0)
-    die("cannot watch %s", name);
+  if(ev && event_add(ev, NULL) < 0) {
+    event_free(ev);
+    return NULL;
+  }
   return ev;
 }
 
@@ -1687,16 +1691,18 @@ static struct server *server_new(const struct options *options)
   if(!server->base)
     die("cannot create an event base");
   server->sigterm_event = add_event(server->base, SIGTERM,
-                                    EV_SIGNAL | EV_PERSIST, on_stop_signal,
-                                    "SIGTERM");
+                                    EV_SIGNAL | EV_PERSIST, on_stop_signal);
   server->sigint_event = add_event(server->base, SIGINT,
-                                   EV_SIGNAL | EV_PERSIST, on_stop_signal,
-                                   "SIGINT");
-  if(options->exit_on_stdin_eof)
-    /* fails for a regular file or /dev/null, which cannot be polled */
+                                   EV_SIGNAL | EV_PERSIST, on_stop_signal);
+  if(!server->sigterm_event || !server->sigint_event)
+    die("cannot catch SIGTERM and SIGINT");
+  if(options->exit_on_stdin_eof) {
     server->stdin_event = add_event(server->base, STDIN_FILENO,
-                                    EV_READ | EV_PERSIST, on_stdin,
-                                    "stdin (a pipe, socket or terminal)");
+                                    EV_READ | EV_PERSIST, on_stdin);
+    /* a regular file or /dev/null cannot be polled */
+    if(!server->stdin_event)
+      die("--exit-on-stdin-eof: stdin must be a pipe, socket or terminal");
+  }
 
   server->http = evhttp_new(server->base);
   if(!server->http)
