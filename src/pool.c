@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +45,10 @@ struct worker_slot {
   int id; /* the slot's index, reported in records */
   enum worker_state state;
   enum worker_kind kind;
-  pid_t pid;                   /* processes */
-  pthread_t thread;            /* threads */
+  pid_t pid;        /* processes */
+  pthread_t thread; /* threads */
+  atomic_int tid;   /* threads: set by the thread itself */
+  int restarts;
   bool reaped;                 /* processes: waitpid has its status */
   bool crashed;                /* it died while it still had work */
   bool isolated;               /* holds a task on its last attempt, alone */
@@ -282,6 +285,7 @@ static void worker_finished(struct worker_slot *worker)
              worker->backoff_ms / 1000.0);
   worker->state = WORKER_WAITING;
   pool->restarts[worker->kind]++;
+  worker->restarts++;
   delay.tv_sec = worker->backoff_ms / 1000;
   delay.tv_usec = (worker->backoff_ms % 1000) * 1000;
   event_add(worker->respawn, &delay);
@@ -506,8 +510,9 @@ static int launch(struct worker_slot *worker, int task_pipe[2],
       .policy = pool->opts.fetch,
     };
 
+    atomic_store(&worker->tid, 0);
     return worker_thread_start(&config, task_pipe[0], result_pipe[1],
-                               &worker->thread, cause);
+                               &worker->thread, &worker->tid, cause);
   }
   argv = options_worker_argv(&pool->opts, pool->exe, worker->id);
   if(argv == NULL) {
@@ -821,4 +826,90 @@ void task_free(struct task *task)
     return;
   free(task->url);
   free(task);
+}
+
+static const char *state_name(enum worker_state state)
+{
+  switch(state) {
+    case WORKER_RUNNING:
+      return "running";
+    case WORKER_RETIRING:
+      return "retiring";
+    case WORKER_EXITING:
+      return "exiting";
+    case WORKER_WAITING:
+      return "waiting";
+    case WORKER_EMPTY:
+      break;
+  }
+  return "empty";
+}
+
+/* CPU seconds (utime + stime) from a /proc/.../stat file; -1 if unknown.
+ * The command name (field 2) may hold spaces, so fields are counted from
+ * its closing parenthesis. */
+static double read_cpu_seconds(const char *stat_path)
+{
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  char text[1024];
+  FILE *file = fopen(stat_path, "re");
+  size_t len;
+  char *after;
+
+  if(file == NULL)
+    return -1;
+  len = fread(text, 1, sizeof(text) - 1, file);
+  fclose(file);
+  text[len] = '\0';
+  after = strrchr(text, ')');
+  if(after == NULL ||
+     sscanf(after + 2, "%*c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu",
+            &utime, &stime) != 2)
+    return -1;
+  return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static long read_rss_kb(pid_t pid)
+{
+  char path[64];
+  long pages = -1;
+  FILE *file;
+
+  snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+  file = fopen(path, "re");
+  if(file == NULL)
+    return -1;
+  if(fscanf(file, "%*s %ld", &pages) != 1)
+    pages = -1;
+  fclose(file);
+  return pages < 0 ? -1 : pages * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+bool pool_worker_info(const struct pool *pool, int index,
+                      struct pool_worker_info *info)
+{
+  const struct worker_slot *worker = &pool->workers[index];
+  char stat_path[64];
+
+  if(index < 0 || index >= OPTIONS_MAX_WORKERS ||
+     worker->state == WORKER_EMPTY)
+    return false;
+  info->kind = worker->kind;
+  info->id = worker->id;
+  info->pid = worker_pid(worker);
+  info->tid = worker->kind == WORKER_THREAD ? atomic_load(&worker->tid) : 0;
+  info->state = state_name(worker->state);
+  info->in_flight =
+      worker->state == WORKER_WAITING ? 0 : pool->window - worker->free_count;
+  info->restarts = worker->restarts;
+  if(worker->kind == WORKER_THREAD)
+    snprintf(stat_path, sizeof(stat_path), "/proc/self/task/%ld/stat",
+             (long)info->tid);
+  else
+    snprintf(stat_path, sizeof(stat_path), "/proc/%ld/stat", (long)info->pid);
+  info->cpu_s =
+      worker->state == WORKER_WAITING ? -1 : read_cpu_seconds(stat_path);
+  info->rss_kb = worker->state == WORKER_WAITING ? -1 : read_rss_kb(info->pid);
+  return true;
 }

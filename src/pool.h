@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -61,6 +62,19 @@ struct pool_kind_counts {
   int restarts;
 };
 
+/* One worker, as crawlctl workers shows it. */
+struct pool_worker_info {
+  enum worker_kind kind;
+  int id;
+  pid_t pid;         /* the process; the supervisor's for threads */
+  pid_t tid;         /* threads: the thread's own id; 0 until known */
+  const char *state; /* running, retiring, exiting, waiting */
+  int in_flight;     /* tasks it holds */
+  int restarts;
+  double cpu_s; /* user + system CPU time; -1 if unknown */
+  long rss_kb;  /* resident memory; a thread shares its process's */
+};
+
 struct pool;
 
 /* Starts opts->threads worker threads and opts->processes worker
@@ -82,6 +96,10 @@ void pool_drain(struct pool *pool);
 long long pool_outstanding(const struct pool *pool);
 void pool_counts(const struct pool *pool, enum worker_kind kind,
                  struct pool_kind_counts *counts);
+/* Describes worker slot index (0 to OPTIONS_MAX_WORKERS - 1), reading
+ * /proc for CPU time and RSS; false when nothing runs in that slot. */
+bool pool_worker_info(const struct pool *pool, int index,
+                      struct pool_worker_info *info);
 /* After the event loop has stopped: closes every pipe, kills worker
  * processes still running and reaps them, joins the threads, and frees the
  * tasks workers still held. Returns the number of threads that did not stop

@@ -51,6 +51,7 @@ struct urlfile {
   size_t read_end;    /* end of the bytes read into read_buf */
   size_t line_len;    /* bytes of the current line held in line_buf */
   bool line_overlong; /* current line outgrew line_buf: drop the rest */
+  bool count_only;    /* urlfile_count_records: skip the URL check */
   char message[LINE_MESSAGE_SIZE];
   /* A line of URLFILE_LINE_MAX bytes may arrive with one more, the "\r"
      of its "\r\n" ending, so line_buf holds URLFILE_LINE_MAX + 1 bytes.
@@ -345,6 +346,8 @@ static enum urlfile_kind classify_line(struct urlfile *uf,
     return report(line, URLFILE_SKIP);
 
   text[end] = '\0';
+  if(uf->count_only)
+    return report(line, URLFILE_URL);
   error_code =
       check_url(uf->parser, text + start, end - start, why, sizeof(why));
   if(error_code)
@@ -398,4 +401,27 @@ enum urlfile_kind urlfile_next(struct urlfile *uf, struct urlfile_line *line)
   if(uf->line_len || uf->line_overlong)
     return finish_line(uf, line, false);
   return report(line, URLFILE_EOF);
+}
+
+long long urlfile_count_records(const char *path)
+{
+  char *cause = NULL;
+  struct urlfile *uf = urlfile_open(path, &cause);
+  struct urlfile_line line;
+  enum urlfile_kind kind;
+  long long records = 0;
+
+  free(cause);
+  if(!uf)
+    return -1;
+  uf->count_only = true;
+  for(;;) {
+    kind = urlfile_next(uf, &line);
+    if(kind == URLFILE_EOF || kind == URLFILE_ERROR || kind == URLFILE_AGAIN)
+      break;
+    if(kind != URLFILE_SKIP)
+      records++;
+  }
+  urlfile_close(uf);
+  return kind == URLFILE_EOF ? records : -1;
 }

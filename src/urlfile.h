@@ -104,4 +104,9 @@ void urlfile_close(struct urlfile *uf);
 const char *urlfile_check_url(const char *url, size_t len, char *message,
                               size_t message_size);
 
+/* How many lines of the file at path get a record (every line but blank
+ * and comment ones), without checking the URLs: one quick pass, for
+ * progress and ETAs. -1 when the file cannot be read. */
+long long urlfile_count_records(const char *path);
+
 #endif /* CRAWLD_URLFILE_H */

@@ -66,9 +66,12 @@ int worker_proc_main(const struct crawl_options *opts)
   };
 
   log_set_ident("crawld-worker");
-  /* Ctrl-C reaches the whole process group; stopping is the supervisor's
-   * decision, and it tells us by closing the task pipe. */
+  /* Ctrl-C reaches the whole process group, and a service manager may
+   * signal the whole control group; stopping is the supervisor's decision,
+   * and it tells us by closing the task pipe. */
   signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   if(fcntl(WORKER_PROC_TASK_FD, F_GETFD) < 0 ||
      fcntl(WORKER_PROC_RESULT_FD, F_GETFD) < 0) {

@@ -13,6 +13,7 @@
 
 struct thread_start {
   struct worker_config config;
+  atomic_int *tid;
   int task_fd;
   int result_fd;
 };
@@ -21,13 +22,16 @@ static void *thread_main(void *arg)
 {
   struct thread_start *start = arg;
 
+  /* The supervisor reads this thread's CPU time from /proc by its id. */
+  atomic_store(start->tid, (int)gettid());
   worker_run(start->task_fd, start->result_fd, &start->config);
   free(start);
   return NULL;
 }
 
 int worker_thread_start(const struct worker_config *config, int task_fd,
-                        int result_fd, pthread_t *thread, char **cause)
+                        int result_fd, pthread_t *thread, atomic_int *tid,
+                        char **cause)
 {
   struct thread_start *start = malloc(sizeof(*start));
   sigset_t all_signals;
@@ -41,6 +45,7 @@ int worker_thread_start(const struct worker_config *config, int task_fd,
     return -1;
   }
   start->config = *config;
+  start->tid = tid;
   start->task_fd = task_fd;
   start->result_fd = result_fd;
   /* Signals belong to the supervisor's loop: the thread starts with all of

@@ -10,6 +10,7 @@
 #ifndef CRAWLD_TEST_HARNESS_H
 #define CRAWLD_TEST_HARNESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -52,5 +53,106 @@ void crawl_run_free(struct crawl_run *run);
 /* The record with that seq; fails the test if there is none or more than one.
  */
 json_t *harness_record(const struct crawl_run *run, long long seq);
+
+
+/* --- crawld as a service ------------------------------------------------
+ *
+ * The service tests start crawld in the background, drop job files into
+ * its spool, wait for what it does, and stop it by pid. The test body runs
+ * in a process Check forks; its daemons are that process's children. So
+ * that a failed assertion still stops them, every daemon started is noted
+ * in a file of the test directory, and harness_stop_service(), run from an
+ * unchecked teardown in Check's own process, kills and reaps any that was
+ * not stopped: harness_start_service() makes that process a child
+ * subreaper, so orphaned daemons (and orphaned worker processes) become its
+ * children and are reaped there, never left to a pid that may be reused. */
+
+/* harness_start() plus the above. */
+void harness_start_service(struct harness *h);
+/* Kills (SIGKILL) and reaps every daemon not stopped yet, reaps orphans
+ * that have exited, then harness_stop(). */
+void harness_stop_service(struct harness *h);
+
+/* Starts `crawld ARGS...` (args NULL-terminated) in the background, in
+ * DIR, with stdin from /dev/null and stdout and stderr appended to
+ * DIR/log_name. Its environment is ours without NOTIFY_SOCKET,
+ * WATCHDOG_USEC, WATCHDOG_PID and CRAWLD_TEST_CRASH_MARKER, plus env
+ * ("NAME=value" strings, NULL-terminated; may be NULL). Returns its pid. */
+pid_t harness_daemon_start(const struct harness *h, const char *log_name,
+                           const char *const args[], const char *const env[]);
+/* Waits up to seconds for the daemon to exit by itself. Returns its exit
+ * code, or 128 + the signal that ended it; -1 if it still runs. */
+int harness_daemon_wait(const struct harness *h, pid_t pid, double seconds);
+/* SIGTERM, then waits up to seconds; if it still runs then, SIGKILL. Returns
+ * as harness_daemon_wait() (128 + 9 when it had to be killed). */
+int harness_daemon_stop(const struct harness *h, pid_t pid, double seconds);
+/* SIGKILL and reap. Returns as harness_daemon_wait(). */
+int harness_daemon_kill(const struct harness *h, pid_t pid);
+/* True while the process exists and is not a zombie. */
+bool harness_process_running(pid_t pid);
+
+/* Drops a job file the way producers should: writes it in
+ * STATE_DIR/incoming/.tmp/ under a temporary name, then renames it to
+ * STATE_DIR/incoming/name. Creates the directories when they are missing. */
+void harness_drop_job(const char *state_dir, const char *name,
+                      const void *bytes, size_t len);
+
+/* A file's bytes, malloc'd and NUL-terminated (*len without the NUL; len
+ * may be NULL); NULL when the file does not exist. Fails the test on any
+ * other error. */
+char *harness_read_file(const char *path, size_t *len);
+/* Every line of a journal as a JSON array of objects, in file order; NULL
+ * when the file does not exist. A last line without its newline (a write
+ * in progress) is left out when torn_tail_ok, else fails the test, as does
+ * a line that is not a JSON object. */
+json_t *harness_read_journal(const char *path, bool torn_tail_ok);
+
+/* Waiting with a deadline: polls every HARNESS_POLL_MS and fails the test
+ * with the message once the deadline has passed. Deadlines are generous and
+ * say nothing about speed.
+ *
+ *   HARNESS_WAIT_UNTIL(access(path, F_OK) == 0, 30, "%s to appear", path);
+ */
+#define HARNESS_POLL_MS 10
+struct harness_deadline {
+  double end; /* CLOCK_MONOTONIC seconds */
+};
+void harness_deadline_start(struct harness_deadline *deadline, double seconds);
+/* Sleeps one poll interval; fails the test ("timed out after ... waiting
+ * for " + the message) when the deadline has passed. */
+void harness_deadline_tick(const struct harness_deadline *deadline,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define HARNESS_WAIT_UNTIL(condition, seconds, ...)   \
+  do {                                                \
+    struct harness_deadline deadline_;                \
+    harness_deadline_start(&deadline_, (seconds));    \
+    while(!(condition))                               \
+      harness_deadline_tick(&deadline_, __VA_ARGS__); \
+  } while(0)
+/* CLOCK_MONOTONIC in seconds. */
+double harness_now(void);
+/* When a wait times out, the last bytes of this file (a daemon's log) are
+ * printed with the failure; NULL for none. */
+void harness_on_failure_show(const char *path);
+
+/* A NOTIFY_SOCKET for sd_notify: an AF_UNIX datagram socket bound to
+ * DIR/notify.sock. Each datagram is split into its lines (assignments such
+ * as "READY=1"), collected in arrival order. */
+struct harness_notify {
+  int fd;
+  char path[108];
+  char **lines;
+  size_t count;
+  size_t capacity;
+};
+void harness_notify_open(const struct harness *h, struct harness_notify *n);
+/* Reads every datagram waiting, without blocking; returns how many lines
+ * were added. */
+size_t harness_notify_poll(struct harness_notify *n);
+/* Index of the first line at or after from that equals line; -1 if none. */
+long harness_notify_find(const struct harness_notify *n, size_t from,
+                         const char *line);
+void harness_notify_close(struct harness_notify *n);
 
 #endif

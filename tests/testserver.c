@@ -65,8 +65,9 @@
  *                           most 67108864)
  *   /headers-only           200 with Content-Length: 0
  *   /text                   text/plain "plain text body\n"
- *   /counter                text/plain, the number of requests the HTTP
- *                           port has received, this one included, and "\n"
+ *   /counter                text/plain, the number of requests routed so
+ *                           far, this one included, and "\n" (requests
+ *                           libevent refuses itself, like POST, don't count)
  *   anything else           404, page titled "not found"
  *
  * Every route that answers in one piece (all but /large, /endless, /drip
@@ -148,7 +149,7 @@
 #define PATTERN_LEN (sizeof(PATTERN) - 1)
 #define CHUNK_SIZE (64 * 1024)
 #define STREAM_WINDOW (256 * 1024)
-/* A stream longer than this is as good as endless */
+/* /endless sends this many bytes: more than any client will read */
 #define STREAM_ENDLESS UINT64_MAX
 
 /* /reset announces more than it sends */
@@ -175,7 +176,8 @@
  *   "X-Bad: \xff\xfe" and "Content-Type: text/html; charset=utf-8; x=\xff".
  */
 #define INVALID_UTF8_TITLE "bad \xff\xfe title \xc3\x28 end"
-#define INVALID_UTF8_TEXT "surrogate \xed\xa0\x80 overlong \xc0\xaf lone " \
+#define INVALID_UTF8_TEXT                          \
+  "surrogate \xed\xa0\x80 overlong \xc0\xaf lone " \
   "\x80 truncated \xe2\x82 end"
 #define INVALID_UTF8_X_BAD "\xff\xfe"
 #define INVALID_UTF8_CONTENT_TYPE HTML "; x=\xff"
@@ -197,13 +199,13 @@ struct options {
  * only piece that depends on N.
  */
 struct gzip_bomb {
-  unsigned char *first;      /* header followed by the first block */
+  unsigned char *first; /* header followed by the first block */
   size_t header_len;
   const unsigned char *block;
   size_t block_len;
-  unsigned char *tail;       /* final block, then zlib's trailer */
-  size_t final_len;
-  uLong block_crc;           /* CRC-32 of one block's worth of zeros */
+  unsigned char *tail; /* final empty block, then a trailer */
+  size_t final_len;    /* of the final block: the trailer is redone */
+  uLong block_crc;     /* CRC-32 of one block's worth of zeros */
 };
 
 struct raw_conn;
@@ -217,9 +219,9 @@ struct server {
   struct event *sigint_event;
   struct event *stdin_event;
   unsigned http_port;
-  char *authority;           /* ADDR:PORT of the HTTP port, for URLs */
+  char *authority; /* ADDR:PORT of the HTTP port, for URLs */
   uint64_t pages;
-  uint64_t requests_received;
+  uint64_t requests_routed;
   struct gzip_bomb bomb;
   char pattern[CHUNK_SIZE + PATTERN_LEN];
 };
@@ -228,9 +230,9 @@ struct server {
 struct request {
   struct server *server;
   struct evhttp_request *req;
-  const char *arg;           /* what a prefix route leaves of the path */
-  const char *query;         /* raw query string, "" when there is none */
-  uint64_t delay_ms;         /* how long to hold a one-piece answer */
+  const char *arg;   /* what a prefix route leaves of the path */
+  const char *query; /* raw query string, "" when there is none */
+  uint64_t delay_ms; /* how long to hold a one-piece answer */
 };
 
 /*
@@ -238,7 +240,7 @@ struct request {
  * the HTTP status of the error page the dispatcher must answer with.
  */
 struct route {
-  const char *path;          /* ending in '*': a prefix */
+  const char *path; /* ending in '*': a prefix */
   int (*handle)(struct request *rq);
 };
 
@@ -249,37 +251,30 @@ struct delayed_answer {
   int status;
 };
 
-enum stream_ending {
-  END_NORMALLY,
-  END_WITH_RESET
-};
+enum stream_ending { END_NORMALLY, END_WITH_RESET };
 
 /* A body sent piece by piece, paced by the client or by a timer */
 struct stream {
   struct server *server;
   struct evhttp_request *req;
   struct evbuffer *chunk;
-  struct event *timer;       /* next drip, or next look before a reset */
+  struct event *timer; /* next drip, or next look before a reset */
   struct timeval drip_interval;
-  bool drip;                 /* one byte per interval, not read-paced */
+  bool drip; /* one byte per interval, not read-paced */
   uint64_t bytes_left;
-  uint64_t bytes_sent;       /* where in the pattern the next byte is */
+  uint64_t bytes_sent; /* where in the pattern the next byte is */
   enum stream_ending ending;
 };
 
 /* What a raw connection does once its answer is written */
-enum raw_ending {
-  RAW_STAY_OPEN,
-  RAW_CLOSE,
-  RAW_RESET
-};
+enum raw_ending { RAW_STAY_OPEN, RAW_CLOSE, RAW_RESET };
 
 struct raw_conn {
   LIST_ENTRY(raw_conn) link;
   struct bufferevent *bev;
   struct event *reset_timer;
-  char *path;                /* of the request line, once read */
-  size_t request_bytes;      /* read so far, to refuse endless headers */
+  char *path;           /* of the request line, once read */
+  size_t request_bytes; /* read so far, to refuse endless headers */
   bool answered;
   enum raw_ending ending;
 };
@@ -291,7 +286,7 @@ struct raw_route {
 };
 
 static void die(const char *fmt, ...)
-  __attribute__((format(printf, 1, 2), noreturn));
+    __attribute__((format(printf, 1, 2), noreturn));
 
 static void die(const char *fmt, ...)
 {
@@ -305,10 +300,10 @@ static void die(const char *fmt, ...)
   exit(1);
 }
 
-static void warn(bool quiet, const char *fmt, ...)
-  __attribute__((format(printf, 2, 3)));
+static void warning(bool quiet, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-static void warn(bool quiet, const char *fmt, ...)
+static void warning(bool quiet, const char *fmt, ...)
 {
   va_list args;
 
@@ -322,7 +317,7 @@ static void warn(bool quiet, const char *fmt, ...)
 }
 
 static char *format_string(const char *fmt, ...)
-  __attribute__((format(printf, 1, 2)));
+    __attribute__((format(printf, 1, 2)));
 
 /* Returns a new string printed from fmt, or NULL when out of memory */
 static char *format_string(const char *fmt, ...)
@@ -378,8 +373,8 @@ static bool parse_decimal(const char *text, size_t len, uint64_t max,
  * Finds parameter name in a query string and points value at its raw, still
  * percent-encoded text; a parameter without '=' has an empty value.
  */
-static bool query_find(const char *query, const char *name,
-                       const char **value, size_t *value_len)
+static bool query_find(const char *query, const char *name, const char **value,
+                       size_t *value_len)
 {
   size_t name_len = strlen(name);
   const char *param = query;
@@ -444,11 +439,11 @@ static char *percent_decode(const char *raw, size_t raw_len, size_t *len)
     return NULL;
   for(in = 0; in < raw_len; in++) {
     bool escape = raw[in] == '%' && in + 2 < raw_len &&
-      hex_value(raw[in + 1]) >= 0 && hex_value(raw[in + 2]) >= 0;
+                  hex_value(raw[in + 1]) >= 0 && hex_value(raw[in + 2]) >= 0;
 
     if(escape) {
-      text[out++] = (char)(hex_value(raw[in + 1]) * 16 +
-                           hex_value(raw[in + 2]));
+      text[out++] =
+          (char)(hex_value(raw[in + 1]) * 16 + hex_value(raw[in + 2]));
       in += 2;
     }
     else
@@ -580,8 +575,7 @@ static int send_answer(struct request *rq, int status)
     return HTTP_INTERNAL;
   delayed->req = rq->req;
   delayed->status = status;
-  delayed->timer = evtimer_new(rq->server->base, delayed_answer_send,
-                               delayed);
+  delayed->timer = evtimer_new(rq->server->base, delayed_answer_send, delayed);
   delay = ms_to_timeval(rq->delay_ms);
   if(!delayed->timer || evtimer_add(delayed->timer, &delay) < 0) {
     if(delayed->timer)
@@ -602,7 +596,7 @@ static int send_body(struct request *rq, int status, const char *type)
 }
 
 static int send_page(struct request *rq, int status, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Answers with an HTML page printed from fmt */
 static int send_page(struct request *rq, int status, const char *fmt, ...)
@@ -627,21 +621,23 @@ static void send_error_page(struct evhttp_request *req, int status)
   const char *title;
 
   switch(status) {
-  case HTTP_BADREQUEST:
-    title = "bad request";
-    break;
-  case HTTP_NOTFOUND:
-    title = "not found";
-    break;
-  default:
-    title = "internal server error";
-    break;
+    case HTTP_BADREQUEST:
+      title = "bad request";
+      break;
+    case HTTP_NOTFOUND:
+      title = "not found";
+      break;
+    default:
+      title = "internal server error";
+      break;
   }
   evhttp_clear_headers(headers);
   evbuffer_drain(body, evbuffer_get_length(body));
   if(evhttp_add_header(headers, "Content-Type", HTML) < 0 ||
-     evbuffer_add_printf(body, "<html><head><title>%s</title></head>"
-                         "<body>%s</body></html>", title, title) < 0) {
+     evbuffer_add_printf(body,
+                         "<html><head><title>%s</title></head>"
+                         "<body>%s</body></html>",
+                         title, title) < 0) {
     /* out of memory: libevent's own page, if anything */
     evhttp_send_error(req, status, NULL);
     return;
@@ -670,8 +666,7 @@ static void stream_on_close(struct evhttp_connection *evcon, void *arg)
 /* Gives up on a stream by closing its connection, request included */
 static void stream_drop_connection(struct stream *stream)
 {
-  struct evhttp_connection *evcon =
-    evhttp_request_get_connection(stream->req);
+  struct evhttp_connection *evcon = evhttp_request_get_connection(stream->req);
 
   unwatch_connection(stream->req);
   evhttp_connection_free(evcon);
@@ -700,7 +695,7 @@ static bool all_sent(struct bufferevent *bev)
  */
 static void reset_connection(evutil_socket_t fd)
 {
-  struct linger abort_on_close = {1, 0};
+  struct linger abort_on_close = { 1, 0 };
   struct sockaddr unspecified;
 
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close,
@@ -714,14 +709,14 @@ static void reset_connection(evutil_socket_t fd)
 static void stream_reset_when_sent(struct stream *stream)
 {
   struct bufferevent *bev = evhttp_connection_get_bufferevent(
-    evhttp_request_get_connection(stream->req));
-  struct timeval poll = ms_to_timeval(FLUSH_POLL_MS);
+      evhttp_request_get_connection(stream->req));
+  struct timeval retry = ms_to_timeval(FLUSH_POLL_MS);
 
   if(all_sent(bev)) {
     reset_connection(bufferevent_getfd(bev));
     stream_drop_connection(stream);
   }
-  else if(evtimer_add(stream->timer, &poll) < 0)
+  else if(evtimer_add(stream->timer, &retry) < 0)
     stream_drop_connection(stream);
 }
 
@@ -733,11 +728,11 @@ static void stream_reset_when_sent(struct stream *stream)
  */
 static int set_read_timeout(struct evhttp_request *req, bool on)
 {
-  struct timeval idle = {IDLE_TIMEOUT_SECONDS, 0};
+  struct timeval idle = { IDLE_TIMEOUT_SECONDS, 0 };
 
-  return bufferevent_set_timeouts(evhttp_connection_get_bufferevent(
-                                    evhttp_request_get_connection(req)),
-                                  on ? &idle : NULL, &idle);
+  return bufferevent_set_timeouts(
+      evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)),
+      on ? &idle : NULL, &idle);
 }
 
 static void stream_finish(struct stream *stream)
@@ -760,17 +755,17 @@ static void stream_on_drained(struct evhttp_connection *evcon, void *arg);
 /* Queues the next len bytes of the body */
 static bool stream_queue(struct stream *stream, size_t len)
 {
-  const char *bytes = stream->server->pattern +
-    stream->bytes_sent % PATTERN_LEN;
+  const char *bytes =
+      stream->server->pattern + stream->bytes_sent % PATTERN_LEN;
 
   if(evbuffer_add_reference(stream->chunk, bytes, len, NULL, NULL) < 0)
     return false;
   stream->bytes_left -= len;
   stream->bytes_sent += len;
   /* be called back once this is written, if there is more to come */
-  evhttp_send_reply_chunk_with_cb(stream->req, stream->chunk,
-                                  stream->bytes_left && !stream->drip ?
-                                  stream_on_drained : NULL, stream);
+  evhttp_send_reply_chunk_with_cb(
+      stream->req, stream->chunk,
+      stream->bytes_left && !stream->drip ? stream_on_drained : NULL, stream);
   return true;
 }
 
@@ -781,18 +776,14 @@ static bool stream_queue(struct stream *stream, size_t len)
  */
 static void stream_send_more(struct stream *stream)
 {
+  size_t window = stream->drip ? 1 : STREAM_WINDOW;
   size_t queued = 0;
 
-  if(stream->drip && stream->bytes_left) {
-    if(!stream_queue(stream, 1)) {
-      stream_drop_connection(stream);
-      return;
-    }
-  }
-  while(!stream->drip && stream->bytes_left && queued < STREAM_WINDOW) {
-    size_t len = stream->bytes_left < CHUNK_SIZE ?
-      (size_t)stream->bytes_left : CHUNK_SIZE;
+  while(stream->bytes_left && queued < window) {
+    size_t len = window - queued < CHUNK_SIZE ? window - queued : CHUNK_SIZE;
 
+    if(len > stream->bytes_left)
+      len = (size_t)stream->bytes_left;
     if(!stream_queue(stream, len)) {
       stream_drop_connection(stream);
       return;
@@ -863,18 +854,20 @@ static int stream_start(struct request *rq, uint64_t bytes, uint64_t drip_ms,
 static int handle_index(struct request *rq)
 {
   struct evbuffer *body = evhttp_request_get_output_buffer(rq->req);
-  uint64_t links = rq->server->pages < INDEX_LINKS ?
-    rq->server->pages : INDEX_LINKS;
+  uint64_t links =
+      rq->server->pages < INDEX_LINKS ? rq->server->pages : INDEX_LINKS;
   uint64_t page;
 
   if(evbuffer_add_printf(body, "<!DOCTYPE html><html><head>"
-                         "<meta charset=\"utf-8\">"
-                         "<title>crawld demo site</title></head><body>"
-                         "<h1>crawld demo site</h1><ul>") < 0)
+                               "<meta charset=\"utf-8\">"
+                               "<title>crawld demo site</title></head><body>"
+                               "<h1>crawld demo site</h1><ul>") < 0)
     return HTTP_INTERNAL;
   for(page = 0; page < links; page++) {
-    if(evbuffer_add_printf(body, "<li><a href=\"/site/%" PRIu64 "\">"
-                           "Page %" PRIu64 "</a></li>", page, page) < 0)
+    if(evbuffer_add_printf(body,
+                           "<li><a href=\"/site/%" PRIu64 "\">"
+                           "Page %" PRIu64 "</a></li>",
+                           page, page) < 0)
       return HTTP_INTERNAL;
   }
   if(evbuffer_add_printf(body, "</ul></body></html>") < 0)
@@ -894,7 +887,7 @@ static int handle_site(struct request *rq)
   if(page >= pages)
     return HTTP_NOTFOUND;
   next = (page + 1) % pages;
-  jump = (page * 7 + 3) % pages;  /* pages <= MAX_PAGES: no overflow */
+  jump = (page * 7 + 3) % pages; /* pages <= MAX_PAGES: no overflow */
   return send_page(rq, HTTP_OK,
                    "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
                    "<title>Page %" PRIu64 "</title></head><body>"
@@ -934,20 +927,23 @@ static int handle_status(struct request *rq)
     return send_body(rq, (int)code, NULL);
   return send_page(rq, (int)code,
                    "<html><head><title>status %" PRIu64 "</title></head>"
-                   "<body>status %" PRIu64 "</body></html>", code, code);
+                   "<body>status %" PRIu64 "</body></html>",
+                   code, code);
 }
 
 static int send_redirect(struct request *rq, const char *location)
 {
   if(add_header(rq, "Location", location) < 0)
     return HTTP_INTERNAL;
-  return send_page(rq, HTTP_MOVETEMP, "<html><head><title>redirect</title>"
+  return send_page(rq, HTTP_MOVETEMP,
+                   "<html><head><title>redirect</title>"
                    "</head><body>redirect</body></html>");
 }
 
 static int send_redirect_end(struct request *rq)
 {
-  return send_page(rq, HTTP_OK, "<html><head><title>redirect end</title>"
+  return send_page(rq, HTTP_OK,
+                   "<html><head><title>redirect end</title>"
                    "</head><body>redirect end</body></html>");
 }
 
@@ -966,8 +962,8 @@ static int handle_redirect(struct request *rq)
 
 static int handle_redirect_abs(struct request *rq)
 {
-  const char *host = evhttp_find_header(
-    evhttp_request_get_input_headers(rq->req), "Host");
+  const char *host =
+      evhttp_find_header(evhttp_request_get_input_headers(rq->req), "Host");
   char *location;
   uint64_t hops;
   int status;
@@ -1059,7 +1055,8 @@ static int handle_invalid_utf8(struct request *rq)
   struct evbuffer *body = evhttp_request_get_output_buffer(rq->req);
 
   if(add_header(rq, "X-Bad", INVALID_UTF8_X_BAD) < 0 ||
-     evbuffer_add_printf(body, "<!DOCTYPE html><html><head>"
+     evbuffer_add_printf(body,
+                         "<!DOCTYPE html><html><head>"
                          "<meta charset=\"utf-8\"><title>%s</title></head>"
                          "<body><p>%s</p></body></html>",
                          INVALID_UTF8_TITLE, INVALID_UTF8_TEXT) < 0)
@@ -1080,12 +1077,12 @@ static int handle_gzip_bomb(struct request *rq)
 
   if(!number_param(rq->query, "mb", DEFAULT_BOMB_MIB, MAX_BOMB_MIB, &mib))
     return HTTP_BADREQUEST;
-  if(evbuffer_add_reference(body, bomb->first, bomb->header_len, NULL,
-                            NULL) < 0)
+  if(evbuffer_add_reference(body, bomb->first, bomb->header_len, NULL, NULL) <
+     0)
     return HTTP_INTERNAL;
   for(block = 0; block < mib; block++) {
-    if(evbuffer_add_reference(body, bomb->block, bomb->block_len, NULL,
-                              NULL) < 0)
+    if(evbuffer_add_reference(body, bomb->block, bomb->block_len, NULL, NULL) <
+       0)
       return HTTP_INTERNAL;
     crc = crc32_combine(crc, bomb->block_crc, BOMB_BLOCK_BYTES);
   }
@@ -1095,8 +1092,8 @@ static int handle_gzip_bomb(struct request *rq)
     trailer[i] = (unsigned char)(crc >> (8 * i));
     trailer[4 + i] = (unsigned char)(inflated_len >> (8 * i));
   }
-  if(evbuffer_add_reference(body, bomb->tail, bomb->final_len, NULL,
-                            NULL) < 0 ||
+  if(evbuffer_add_reference(body, bomb->tail, bomb->final_len, NULL, NULL) <
+         0 ||
      evbuffer_add(body, trailer, sizeof(trailer)) < 0 ||
      add_header(rq, "Content-Encoding", "gzip") < 0)
     return HTTP_INTERNAL;
@@ -1110,13 +1107,14 @@ static int handle_html(struct request *rq)
   size_t text_len;
   char *title = text_param(rq->query, "title", &title_len);
   char *text = text_param(rq->query, "text", &text_len);
-  bool built = title && text &&
-    evbuffer_add_printf(body, "<!DOCTYPE html><html><head>"
-                        "<meta charset=\"utf-8\"><title>") >= 0 &&
-    evbuffer_add(body, title, title_len) >= 0 &&
-    evbuffer_add_printf(body, "</title></head><body>") >= 0 &&
-    evbuffer_add(body, text, text_len) >= 0 &&
-    evbuffer_add_printf(body, "</body></html>") >= 0;
+  bool built =
+      title && text &&
+      evbuffer_add_printf(body, "<!DOCTYPE html><html><head>"
+                                "<meta charset=\"utf-8\"><title>") >= 0 &&
+      evbuffer_add(body, title, title_len) >= 0 &&
+      evbuffer_add_printf(body, "</title></head><body>") >= 0 &&
+      evbuffer_add(body, text, text_len) >= 0 &&
+      evbuffer_add_printf(body, "</body></html>") >= 0;
 
   free(title);
   free(text);
@@ -1139,10 +1137,10 @@ static int handle_big_title(struct request *rq)
     return HTTP_INTERNAL;
   memset(title, 'x', (size_t)chars);
   built = evbuffer_add_printf(body, "<!DOCTYPE html><html><head>"
-                              "<meta charset=\"utf-8\"><title>") >= 0 &&
-    evbuffer_add(body, title, (size_t)chars) >= 0 &&
-    evbuffer_add_printf(body, "</title></head><body>big title</body>"
-                        "</html>") >= 0;
+                                    "<meta charset=\"utf-8\"><title>") >= 0 &&
+          evbuffer_add(body, title, (size_t)chars) >= 0 &&
+          evbuffer_add_printf(body, "</title></head><body>big title</body>"
+                                    "</html>") >= 0;
   free(title);
   if(!built)
     return HTTP_INTERNAL;
@@ -1168,33 +1166,33 @@ static int handle_counter(struct request *rq)
 {
   struct evbuffer *body = evhttp_request_get_output_buffer(rq->req);
 
-  if(evbuffer_add_printf(body, "%" PRIu64 "\n",
-                         rq->server->requests_received) < 0)
+  if(evbuffer_add_printf(body, "%" PRIu64 "\n", rq->server->requests_routed) <
+     0)
     return HTTP_INTERNAL;
   return send_body(rq, HTTP_OK, TEXT);
 }
 
 static const struct route routes[] = {
-  {"/", handle_index},
-  {"/site/*", handle_site},
-  {"/delay", handle_delay},
-  {"/delay/*", handle_delay},
-  {"/status/*", handle_status},
-  {"/redirect/*", handle_redirect},
-  {"/redirect-abs/*", handle_redirect_abs},
-  {"/redirect-loop", handle_redirect_loop},
-  {"/redirect-to", handle_redirect_to},
-  {"/large", handle_large},
-  {"/endless", handle_endless},
-  {"/drip", handle_drip},
-  {"/invalid-utf8", handle_invalid_utf8},
-  {"/gzip-bomb", handle_gzip_bomb},
-  {"/reset", handle_reset},
-  {"/html", handle_html},
-  {"/big-title", handle_big_title},
-  {"/headers-only", handle_headers_only},
-  {"/text", handle_text},
-  {"/counter", handle_counter},
+  { "/", handle_index },
+  { "/site/*", handle_site },
+  { "/delay", handle_delay },
+  { "/delay/*", handle_delay },
+  { "/status/*", handle_status },
+  { "/redirect/*", handle_redirect },
+  { "/redirect-abs/*", handle_redirect_abs },
+  { "/redirect-loop", handle_redirect_loop },
+  { "/redirect-to", handle_redirect_to },
+  { "/large", handle_large },
+  { "/endless", handle_endless },
+  { "/drip", handle_drip },
+  { "/invalid-utf8", handle_invalid_utf8 },
+  { "/gzip-bomb", handle_gzip_bomb },
+  { "/reset", handle_reset },
+  { "/html", handle_html },
+  { "/big-title", handle_big_title },
+  { "/headers-only", handle_headers_only },
+  { "/text", handle_text },
+  { "/counter", handle_counter },
 };
 
 /* Finds the route for path; arg gets what a prefix route leaves of it */
@@ -1232,7 +1230,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
   rq.server = arg;
   rq.req = req;
   rq.query = query ? query : "";
-  rq.server->requests_received++;
+  rq.server->requests_routed++;
   if(!uri)
     status = HTTP_BADREQUEST;
   else if(!number_param(rq.query, "delay", 0, MAX_DELAY_MS, &rq.delay_ms))
@@ -1277,22 +1275,23 @@ static int raw_reset_headers(struct raw_conn *conn)
 {
   conn->ending = RAW_RESET;
   return raw_send(conn, "HTTP/1.1 200 OK\r\n"
-                  "Content-Type: text/plain\r\n"
-                  "Content-Length: 100\r\n\r\n");
+                        "Content-Type: text/plain\r\n"
+                        "Content-Length: 100\r\n\r\n");
 }
 
 static int raw_ok(struct raw_conn *conn)
 {
   conn->ending = RAW_CLOSE;
   return raw_send(conn, "HTTP/1.1 200 OK\r\n"
-                  "Content-Length: 2\r\n"
-                  "Connection: close\r\n\r\nok");
+                        "Content-Length: 2\r\n"
+                        "Connection: close\r\n\r\nok");
 }
 
+/* Any other path gets raw_ok */
 static const struct raw_route raw_routes[] = {
-  {"/hang", raw_hang},
-  {"/garbage", raw_garbage},
-  {"/reset-headers", raw_reset_headers},
+  { "/hang", raw_hang },
+  { "/garbage", raw_garbage },
+  { "/reset-headers", raw_reset_headers },
 };
 
 static void raw_answer(struct raw_conn *conn)
@@ -1322,13 +1321,13 @@ static char *request_line_path(const char *line)
 
 static void raw_reset_when_sent(struct raw_conn *conn)
 {
-  struct timeval poll = ms_to_timeval(FLUSH_POLL_MS);
+  struct timeval retry = ms_to_timeval(FLUSH_POLL_MS);
 
   if(all_sent(conn->bev)) {
     reset_connection(bufferevent_getfd(conn->bev));
     raw_conn_free(conn);
   }
-  else if(evtimer_add(conn->reset_timer, &poll) < 0)
+  else if(evtimer_add(conn->reset_timer, &retry) < 0)
     raw_conn_free(conn);
 }
 
@@ -1390,7 +1389,7 @@ static void raw_on_event(struct bufferevent *bev, short events, void *arg)
 {
   struct raw_conn *conn = arg;
   bool answer_unsent = conn->ending != RAW_STAY_OPEN &&
-    evbuffer_get_length(bufferevent_get_output(bev));
+                       evbuffer_get_length(bufferevent_get_output(bev));
 
   /* a client that half-closes after its request still gets the answer */
   if((events & BEV_EVENT_EOF) && (events & BEV_EVENT_READING) &&
@@ -1401,9 +1400,8 @@ static void raw_on_event(struct bufferevent *bev, short events, void *arg)
   raw_conn_free(conn);
 }
 
-static void raw_on_accept(struct evconnlistener *listener,
-                          evutil_socket_t fd, struct sockaddr *peer,
-                          int peer_len, void *arg)
+static void raw_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+                          struct sockaddr *peer, int peer_len, void *arg)
 {
   struct server *server = arg;
   struct raw_conn *conn = calloc(1, sizeof(*conn));
@@ -1466,10 +1464,8 @@ static void gzip_bomb_init(struct gzip_bomb *bomb)
   if(!zeros || !bomb->first || !second || !bomb->tail)
     die("out of memory");
 
-  first_len = deflate_block(&zs, zeros, bomb->first, out_size,
-                            Z_FULL_FLUSH);
-  bomb->block_len = deflate_block(&zs, zeros, second, out_size,
-                                  Z_FULL_FLUSH);
+  first_len = deflate_block(&zs, zeros, bomb->first, out_size, Z_FULL_FLUSH);
+  bomb->block_len = deflate_block(&zs, zeros, second, out_size, Z_FULL_FLUSH);
   tail_len = deflate_block(&zs, zeros, bomb->tail, out_size, Z_FINISH);
   deflateEnd(&zs);
 
@@ -1497,14 +1493,14 @@ static void usage(FILE *out)
 static void parse_options(int argc, char **argv, struct options *options)
 {
   static const struct option longopts[] = {
-    {"addr", required_argument, NULL, 'a'},
-    {"port-file", required_argument, NULL, 'p'},
-    {"raw-port-file", required_argument, NULL, 'r'},
-    {"pages", required_argument, NULL, 'n'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"exit-on-stdin-eof", no_argument, NULL, 'e'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}
+    { "addr", required_argument, NULL, 'a' },
+    { "port-file", required_argument, NULL, 'p' },
+    { "raw-port-file", required_argument, NULL, 'r' },
+    { "pages", required_argument, NULL, 'n' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "exit-on-stdin-eof", no_argument, NULL, 'e' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
   };
   int opt;
 
@@ -1519,32 +1515,33 @@ static void parse_options(int argc, char **argv, struct options *options)
     if(opt == -1)
       break;
     switch(opt) {
-    case 'a':
-      options->addr = optarg;
-      break;
-    case 'p':
-      options->port_file = optarg;
-      break;
-    case 'r':
-      options->raw_port_file = optarg;
-      break;
-    case 'n':
-      if(!parse_decimal(optarg, strlen(optarg), MAX_PAGES, &options->pages) ||
-         !options->pages)
-        die("--pages wants a number from 1 to %d", MAX_PAGES);
-      break;
-    case 'q':
-      options->quiet = true;
-      break;
-    case 'e':
-      options->exit_on_stdin_eof = true;
-      break;
-    case 'h':
-      usage(stdout);
-      exit(0);
-    default:
-      usage(stderr);
-      exit(1);
+      case 'a':
+        options->addr = optarg;
+        break;
+      case 'p':
+        options->port_file = optarg;
+        break;
+      case 'r':
+        options->raw_port_file = optarg;
+        break;
+      case 'n':
+        if(!parse_decimal(optarg, strlen(optarg), MAX_PAGES,
+                          &options->pages) ||
+           !options->pages)
+          die("--pages wants a number from 1 to %d", MAX_PAGES);
+        break;
+      case 'q':
+        options->quiet = true;
+        break;
+      case 'e':
+        options->exit_on_stdin_eof = true;
+        break;
+      case 'h':
+        usage(stdout);
+        exit(0);
+      default:
+        usage(stderr);
+        exit(1);
     }
   }
   if(optind < argc) {
@@ -1559,12 +1556,12 @@ static void raise_fd_limit(bool quiet)
   struct rlimit limit;
 
   if(getrlimit(RLIMIT_NOFILE, &limit) < 0) {
-    warn(quiet, "getrlimit: %s", strerror(errno));
+    warning(quiet, "getrlimit: %s", strerror(errno));
     return;
   }
   limit.rlim_cur = limit.rlim_max;
   if(setrlimit(RLIMIT_NOFILE, &limit) < 0)
-    warn(quiet, "cannot raise the open file limit: %s", strerror(errno));
+    warning(quiet, "cannot raise the open file limit: %s", strerror(errno));
 }
 
 static void discard_libevent_log(int severity, const char *message)
@@ -1576,8 +1573,7 @@ static void discard_libevent_log(int severity, const char *message)
 /* Listens on an ephemeral port of addr; on_accept may be set later */
 static struct evconnlistener *listen_on(struct event_base *base,
                                         const char *addr,
-                                        evconnlistener_cb on_accept,
-                                        void *arg)
+                                        evconnlistener_cb on_accept, void *arg)
 {
   struct addrinfo hints;
   struct addrinfo *found;
@@ -1592,12 +1588,10 @@ static struct evconnlistener *listen_on(struct event_base *base,
   rc = getaddrinfo(addr, "0", &hints, &found);
   if(rc)
     die("bad address %s: %s", addr, gai_strerror(rc));
-  listener = evconnlistener_new_bind(base, on_accept, arg,
-                                     LEV_OPT_CLOSE_ON_FREE |
-                                     LEV_OPT_CLOSE_ON_EXEC |
-                                     LEV_OPT_REUSEABLE,
-                                     LISTEN_BACKLOG, found->ai_addr,
-                                     (int)found->ai_addrlen);
+  listener = evconnlistener_new_bind(
+      base, on_accept, arg,
+      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+      LISTEN_BACKLOG, found->ai_addr, (int)found->ai_addrlen);
   freeaddrinfo(found);
   if(!listener)
     die("cannot listen on %s: %s", addr,
@@ -1690,15 +1684,15 @@ static struct server *server_new(const struct options *options)
   server->base = event_base_new();
   if(!server->base)
     die("cannot create an event base");
-  server->sigterm_event = add_event(server->base, SIGTERM,
-                                    EV_SIGNAL | EV_PERSIST, on_stop_signal);
-  server->sigint_event = add_event(server->base, SIGINT,
-                                   EV_SIGNAL | EV_PERSIST, on_stop_signal);
+  server->sigterm_event =
+      add_event(server->base, SIGTERM, EV_SIGNAL | EV_PERSIST, on_stop_signal);
+  server->sigint_event =
+      add_event(server->base, SIGINT, EV_SIGNAL | EV_PERSIST, on_stop_signal);
   if(!server->sigterm_event || !server->sigint_event)
     die("cannot catch SIGTERM and SIGINT");
   if(options->exit_on_stdin_eof) {
-    server->stdin_event = add_event(server->base, STDIN_FILENO,
-                                    EV_READ | EV_PERSIST, on_stdin);
+    server->stdin_event =
+        add_event(server->base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin);
     /* a regular file or /dev/null cannot be polled */
     if(!server->stdin_event)
       die("--exit-on-stdin-eof: stdin must be a pipe, socket or terminal");
@@ -1718,12 +1712,12 @@ static struct server *server_new(const struct options *options)
     evconnlistener_free(http_listener);
     die("cannot serve HTTP on %s", options->addr);
   }
-  server->raw_listener = listen_on(server->base, options->addr,
-                                   raw_on_accept, server);
+  server->raw_listener =
+      listen_on(server->base, options->addr, raw_on_accept, server);
   server->http_port = listener_port(http_listener);
-  server->authority = format_string(strchr(options->addr, ':') ?
-                                    "[%s]:%u" : "%s:%u", options->addr,
-                                    server->http_port);
+  server->authority =
+      format_string(strchr(options->addr, ':') ? "[%s]:%u" : "%s:%u",
+                    options->addr, server->http_port);
   if(!server->authority)
     die("out of memory");
   return server;
