@@ -26,42 +26,10 @@
 #include "log.h"
 #include "pool.h"
 #include "service.h"
+#include "service_state.h"
 #include "spool.h"
-
-#define MAX_ACTIVE_JOBS 1024
-
-/* A claimed job waiting for its turn. */
-struct queued_job {
-  char *id;
-  struct queued_job *next;
-};
-
-struct service {
-  struct crawl_options opts;
-  int argc;
-  char **argv;
-  const char *exe;
-  struct event_base *base;
-  struct spool *spool;
-  struct pool *pool;
-  struct job *active[MAX_ACTIVE_JOBS];
-  int active_count;
-  int cursor; /* the active job whose turn is next */
-  struct queued_job *queued_head;
-  struct queued_job *queued_tail;
-  int queued_count;
-  long long jobs_done;
-  long long jobs_failed;
-  long long records;
-  struct event *signals[3];
-  struct event *watch; /* inotify on incoming/ */
-  struct event *rescan;
-  struct event *sync;
-  struct event *watchdog;
-  struct event *shutdown;
-  bool stopping;
-  bool fatal;
-};
+#include "stats.h"
+#include "urlfile.h"
 
 static void fatal(struct service *svc, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -155,8 +123,16 @@ static void activate_jobs(struct service *svc)
     svc->queued_count--;
     job = open_job(svc, queued->id, &cause);
     if(job != NULL) {
-      svc->active[svc->active_count++] = job;
-      log_info("job %s: started", queued->id);
+      struct active_job *entry = &svc->active[svc->active_count++];
+      char *urls_path = spool_urls_path(svc->spool, queued->id);
+
+      entry->job = job;
+      entry->total = urls_path != NULL ? urlfile_count_records(urls_path) : -1;
+      entry->recorded_before = journal_count(job_journal(job));
+      clock_gettime(CLOCK_MONOTONIC, &entry->started);
+      free(urls_path);
+      log_info("job %s: started (%lld records to make)", queued->id,
+               entry->total);
     }
     else {
       log_err("job %s: %s", queued->id,
@@ -171,7 +147,31 @@ static void activate_jobs(struct service *svc)
   }
 }
 
-static void queue_job(void *arg, const char *id)
+/* Remembers which job a producer's file became, for crawlctl submit. */
+static void remember_claim(struct service *svc, const char *id,
+                           const char *file_name)
+{
+  struct recent_claim *claim = &svc->claims[svc->claim_count % RECENT_CLAIMS];
+
+  free(claim->file_name);
+  claim->file_name = strdup(file_name);
+  snprintf(claim->id, sizeof(claim->id), "%s", id);
+  svc->claim_count++;
+}
+
+const char *service_claimed_as(const struct service *svc,
+                               const char *file_name)
+{
+  for(int i = 0; i < RECENT_CLAIMS; i++) {
+    const struct recent_claim *claim = &svc->claims[i];
+
+    if(claim->file_name != NULL && strcmp(claim->file_name, file_name) == 0)
+      return claim->id;
+  }
+  return NULL;
+}
+
+static void queue_job(void *arg, const char *id, const char *file_name)
 {
   struct service *svc = arg;
   struct queued_job *queued = calloc(1, sizeof(*queued));
@@ -185,6 +185,8 @@ static void queue_job(void *arg, const char *id)
     return;
   }
   queued->id = copy;
+  if(file_name != NULL)
+    remember_claim(svc, id, file_name);
   if(svc->queued_tail != NULL)
     svc->queued_tail->next = queued;
   else
@@ -195,9 +197,27 @@ static void queue_job(void *arg, const char *id)
 
 /* The job at active[index] has every record: journal it durably, move its
  * files to done/ (or failed/), and let a queued job take its place. */
+static void remember_finished(struct service *svc,
+                              const struct active_job *entry, bool failed)
+{
+  struct finished_job *finished =
+      &svc->recent[svc->finished_count % RECENT_JOBS];
+  struct job_counts counts;
+
+  job_counts(entry->job, &counts);
+  snprintf(finished->id, sizeof(finished->id), "%s", job_name(entry->job));
+  finished->failed = failed;
+  finished->total = entry->total;
+  finished->records = counts.records;
+  finished->ok = counts.ok;
+  finished->errors = counts.errors;
+  finished->finished_at = time(NULL);
+  svc->finished_count++;
+}
+
 static void finish_job(struct service *svc, int index)
 {
-  struct job *job = svc->active[index];
+  struct job *job = svc->active[index].job;
   const char *failure = job_failure(job);
   struct job_counts counts;
   char *id = strdup(job_name(job));
@@ -207,6 +227,7 @@ static void finish_job(struct service *svc, int index)
     return;
   }
   job_counts(job, &counts);
+  remember_finished(svc, &svc->active[index], failure != NULL);
   svc->active[index] = svc->active[--svc->active_count];
   if(spool_finish(svc->spool, id, failure != NULL, failure) < 0) {
     fatal(svc, "job %s: cannot move its files out of processing/", id);
@@ -229,7 +250,7 @@ static void finish_job(struct service *svc, int index)
 static int active_index(const struct service *svc, const struct job *job)
 {
   for(int i = 0; i < svc->active_count; i++) {
-    if(svc->active[i] == job)
+    if(svc->active[i].job == job)
       return i;
   }
   return -1;
@@ -242,9 +263,10 @@ static struct task *next_task(void *arg)
   struct service *svc = arg;
   int looked = 0;
 
-  while(!svc->stopping && !svc->fatal && looked < svc->active_count) {
+  while(!svc->stopping && !svc->paused && !svc->fatal &&
+        looked < svc->active_count) {
     int index = svc->cursor % svc->active_count;
-    struct job *job = svc->active[index];
+    struct job *job = svc->active[index].job;
     struct task *task = job_next_task(job);
 
     if(task != NULL) {
@@ -262,12 +284,44 @@ static struct task *next_task(void *arg)
   return NULL;
 }
 
+/* What the record says, for the statistics of the worker that made it. */
+static void count_record(struct service *svc, json_t *body)
+{
+  json_t *worker = json_object_get(body, "worker");
+  json_int_t worker_id = json_integer_value(json_object_get(worker, "id"));
+  json_t *error = json_object_get(body, "error");
+  struct stats_sample sample = { 0 };
+  struct timespec now;
+
+  if(worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
+    return;
+  sample.ok = json_is_true(json_object_get(body, "ok"));
+  sample.error = json_is_object(error)
+                     ? result_error_from_name(
+                           json_string_value(json_object_get(error, "code")))
+                     : RESULT_OK;
+  sample.status = (long)json_integer_value(json_object_get(body, "status"));
+  sample.bytes = (uint64_t)json_integer_value(json_object_get(body, "bytes"));
+  sample.truncated = json_is_true(json_object_get(body, "truncated"));
+  sample.attempt = (int)json_integer_value(json_object_get(body, "attempt"));
+  sample.total_ms = json_number_value(
+      json_object_get(json_object_get(body, "timing"), "total_ms"));
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  svc->stats_kind[worker_id] =
+      strcmp(json_string_value(json_object_get(worker, "kind")), "process") ==
+              0
+          ? WORKER_PROCESS
+          : WORKER_THREAD;
+  stats_record(&svc->stats[worker_id], &sample, &now);
+}
+
 static void answered(void *arg, struct task *task, json_t *body)
 {
   struct service *svc = arg;
   struct job *job = task->job;
   int index;
 
+  count_record(svc, body);
   if(job_commit(job, task, body) < 0) {
     fatal(svc, "job %s: %s", job_name(job), job_failure(job));
     return;
@@ -294,9 +348,9 @@ static void drained(void *arg)
   event_base_loopexit(svc->base, NULL);
 }
 
-static void scan_spool(struct service *svc)
+void service_scan(struct service *svc)
 {
-  if(svc->stopping)
+  if(svc->stopping || svc->draining)
     return;
   if(spool_scan(svc->spool, queue_job, svc) < 0) {
     fatal(svc, "cannot claim job files durably");
@@ -314,14 +368,14 @@ static void on_watch(evutil_socket_t fd, short events, void *arg)
   (void)fd;
   (void)events;
   spool_watch_drain(svc->spool);
-  scan_spool(svc);
+  service_scan(svc);
 }
 
 static void on_rescan(evutil_socket_t fd, short events, void *arg)
 {
   (void)fd;
   (void)events;
-  scan_spool(arg);
+  service_scan(arg);
 }
 
 static void on_sync(evutil_socket_t fd, short events, void *arg)
@@ -331,8 +385,9 @@ static void on_sync(evutil_socket_t fd, short events, void *arg)
   (void)fd;
   (void)events;
   for(int i = 0; i < svc->active_count; i++) {
-    if(journal_unsynced(job_journal(svc->active[i])) > 0 &&
-       sync_journal(svc, svc->active[i]) < 0)
+    struct job *job = svc->active[i].job;
+
+    if(journal_unsynced(job_journal(job)) > 0 && sync_journal(svc, job) < 0)
       return;
   }
 }
@@ -394,15 +449,17 @@ static int load_settings(struct crawl_options *opts, int argc, char **argv,
   return options_apply_flags(opts, argc, argv, cause);
 }
 
-static void reload(struct service *svc)
+int service_reload(struct service *svc, char **cause)
 {
   struct crawl_options fresh;
-  char *cause = NULL;
+  int rc;
 
+  *cause = NULL;
   sd_notify(0, "RELOADING=1");
-  if(load_settings(&fresh, svc->argc, svc->argv, &cause) < 0) {
+  rc = load_settings(&fresh, svc->argc, svc->argv, cause);
+  if(rc < 0) {
     log_err("reload: %s; keeping the current settings",
-            cause != NULL ? cause : "out of memory");
+            *cause != NULL ? *cause : "out of memory");
   }
   else {
     if(strcmp(fresh.state_dir, svc->opts.state_dir) != 0 ||
@@ -419,9 +476,9 @@ static void reload(struct service *svc)
     log_info("reloaded: %d threads, %d processes, %d jobs at once",
              fresh.threads, fresh.processes, fresh.max_active_jobs);
   }
-  free(cause);
   sd_notify(0, "READY=1");
   notify_status(svc);
+  return rc;
 }
 
 static void on_signal(evutil_socket_t signal_number, short events, void *arg)
@@ -429,8 +486,12 @@ static void on_signal(evutil_socket_t signal_number, short events, void *arg)
   struct service *svc = arg;
 
   (void)events;
-  if(signal_number == SIGHUP)
-    reload(svc);
+  if(signal_number == SIGHUP) {
+    char *cause = NULL;
+
+    service_reload(svc, &cause);
+    free(cause);
+  }
   else
     stop(svc, (int)signal_number);
 }
@@ -514,6 +575,10 @@ static int setup(struct service *svc, char **cause)
   svc->pool = pool_new(svc->base, &svc->opts, svc->exe, &owner, cause);
   if(svc->pool == NULL)
     return -1;
+  svc->ctl = ctl_open(svc->base, svc->opts.runtime_dir, service_commands,
+                      service_command_count, svc, cause);
+  if(svc->ctl == NULL)
+    return -1;
   activate_jobs(svc);
   return 0;
 }
@@ -523,16 +588,22 @@ static int setup(struct service *svc, char **cause)
  * in processing/ for the next start. */
 static int teardown(struct service *svc)
 {
-  int threads_left = pool_free(svc->pool);
+  int threads_left;
 
+  ctl_close(svc->ctl);
+  threads_left = pool_free(svc->pool);
   for(int i = 0; i < svc->active_count; i++) {
-    if(!svc->fatal && journal_sync(job_journal(svc->active[i])) < 0) {
-      log_err("fatal: job %s: cannot write its journal: %s",
-              job_name(svc->active[i]), strerror(errno));
+    struct job *job = svc->active[i].job;
+
+    if(!svc->fatal && journal_sync(job_journal(job)) < 0) {
+      log_err("fatal: job %s: cannot write its journal: %s", job_name(job),
+              strerror(errno));
       svc->fatal = true;
     }
-    job_close(svc->active[i]);
+    job_close(job);
   }
+  for(int i = 0; i < RECENT_CLAIMS; i++)
+    free(svc->claims[i].file_name);
   while(svc->queued_head != NULL) {
     struct queued_job *queued = svc->queued_head;
 
@@ -566,10 +637,12 @@ int service_run(const struct crawl_options *flags, int argc, char **argv,
   struct service svc = { 0 };
   char *cause = NULL;
 
-  (void)flags;
   svc.argc = argc;
   svc.argv = argv;
   svc.exe = exe;
+  svc.config_path =
+      flags->config != NULL ? flags->config : OPTIONS_DEFAULT_CONFIG;
+  clock_gettime(CLOCK_MONOTONIC, &svc.started);
   if(load_settings(&svc.opts, argc, argv, &cause) < 0) {
     fprintf(stderr, "crawld: %s\n", cause != NULL ? cause : "out of memory");
     free(cause);
@@ -582,7 +655,7 @@ int service_run(const struct crawl_options *flags, int argc, char **argv,
     *threads_left = teardown(&svc);
     return 1;
   }
-  scan_spool(&svc);
+  service_scan(&svc);
   log_info("ready: %s, %d threads, %d processes, %d jobs recovered",
            svc.opts.state_dir, svc.opts.threads, svc.opts.processes,
            svc.active_count + svc.queued_count);

@@ -411,7 +411,7 @@ static int consider(struct spool *spool, const char *name,
     return -1;
   log_info("claimed %s/incoming/%s as job %s (%lld bytes)", spool->state_dir,
            log_escape(name, shown, sizeof(shown)), id, (long long)st.st_size);
-  claimed(arg, id);
+  claimed(arg, id, name);
   return 1;
 }
 
@@ -560,7 +560,7 @@ int spool_recover(struct spool *spool, spool_job_fn found, void *arg)
       continue;
     if(has_suffix(names[i], ".urls", &stem)) {
       snprintf(id, sizeof(id), "%.*s", (int)stem, names[i]);
-      found(arg, id);
+      found(arg, id, NULL);
       jobs++;
     }
     else if(has_suffix(names[i], ".jsonl", &stem)) {

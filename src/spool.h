@@ -21,8 +21,10 @@
 
 struct spool;
 
-/* Called once per job id found or claimed. */
-typedef void (*spool_job_fn)(void *arg, const char *job_id);
+/* Called once per job id found or claimed; file_name is the producer's
+ * name for a file claimed now, NULL for a job found at recovery. */
+typedef void (*spool_job_fn)(void *arg, const char *job_id,
+                             const char *file_name);
 
 /* Creates the directories as needed and takes the lock. NULL with *cause set
  * to a malloc'd message (e.g. another crawld holds the lock). */
