@@ -284,16 +284,23 @@ static struct task *next_task(void *arg)
   return NULL;
 }
 
-/* What the record says, for the statistics of the worker that made it. */
+/* What the record says, for the statistics of the worker that made it.
+ * configure --disable-stats compiles this out, to measure its cost. */
 static void count_record(struct service *svc, json_t *body)
 {
+#ifdef CRAWLD_NO_STATS
+  (void)svc;
+  (void)body;
+#else
   json_t *worker = json_object_get(body, "worker");
   json_int_t worker_id = json_integer_value(json_object_get(worker, "id"));
   json_t *error = json_object_get(body, "error");
+  const char *kind = json_string_value(json_object_get(worker, "kind"));
   struct stats_sample sample = { 0 };
   struct timespec now;
 
-  if(worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
+  /* worker_crash records come from the pool, not from a worker. */
+  if(kind == NULL || worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
     return;
   sample.ok = json_is_true(json_object_get(body, "ok"));
   sample.error = json_is_object(error)
@@ -308,11 +315,9 @@ static void count_record(struct service *svc, json_t *body)
       json_object_get(json_object_get(body, "timing"), "total_ms"));
   clock_gettime(CLOCK_MONOTONIC, &now);
   svc->stats_kind[worker_id] =
-      strcmp(json_string_value(json_object_get(worker, "kind")), "process") ==
-              0
-          ? WORKER_PROCESS
-          : WORKER_THREAD;
+      strcmp(kind, "process") == 0 ? WORKER_PROCESS : WORKER_THREAD;
   stats_record(&svc->stats[worker_id], &sample, &now);
+#endif
 }
 
 static void answered(void *arg, struct task *task, json_t *body)
