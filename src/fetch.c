@@ -21,6 +21,7 @@ struct fetch {
   int attempt;
   char *url;
   int64_t max_body_bytes;
+  int cpu_work;
   uint64_t bytes;
   bool truncated;
   bool body_started; /* the first body bytes arrived and were classified */
@@ -102,6 +103,23 @@ static void start_body(struct fetch *fetch)
     fetch->html = html_extract_new();
 }
 
+/* --cpu-work: the per-page processing a real crawler does (parsing,
+ * hashing), repeated to make a page cost CPU, so that benchmarks can show
+ * how threads and processes compare when the work is CPU-bound. */
+static void burn_cpu(const struct fetch *fetch, const char *data, size_t len)
+{
+  for(int pass = 0; pass < fetch->cpu_work; pass++) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    struct html_extract *scan = html_extract_new();
+
+    if(scan != NULL) {
+      html_extract_feed(scan, data, len);
+      html_extract_free(scan);
+    }
+    EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL);
+  }
+}
+
 /* libcurl's write callback: the decoded body, in pieces. The size cap is
  * applied here, after decoding, so chunked bodies and compression bombs are
  * cut as well. */
@@ -120,6 +138,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
   }
   fetch->bytes += kept;
   EVP_DigestUpdate(fetch->sha256, data, kept);
+  burn_cpu(fetch, data, kept);
   if(fetch->html != NULL && !fetch->html_done) {
     html_extract_feed(fetch->html, data, kept);
     fetch->html_done = html_extract_done(fetch->html);
@@ -140,6 +159,7 @@ struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
   fetch->task_id = task_id;
   fetch->attempt = attempt;
   fetch->max_body_bytes = policy->max_body_bytes;
+  fetch->cpu_work = policy->cpu_work;
   fetch->url = strdup(url);
   fetch->sha256 = EVP_MD_CTX_new();
   fetch->easy = curl_easy_init();

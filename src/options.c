@@ -76,6 +76,8 @@ static const struct setting settings[] = {
     FIELD(fetch.max_redirects), 0, 100 },
   { "fetch", "user_agent", "user-agent", SETTING_STRING,
     FIELD(fetch.user_agent), 0, 0 },
+  { "fetch", "cpu_work", "cpu-work", SETTING_INT, FIELD(fetch.cpu_work), 0,
+    1000 },
   { "spool", "max_active_jobs", NULL, SETTING_INT, FIELD(max_active_jobs), 1,
     1024 },
   { "spool", "max_job_size", NULL, SETTING_SIZE, FIELD(max_job_bytes), 0, 0 },
@@ -149,6 +151,9 @@ void options_usage(FILE *out)
       "      --max-redirects N    follow at most N redirects (default: 5)\n"
       "      --user-agent STR     User-Agent header (default: "
       "crawld/VERSION)\n"
+      "      --cpu-work N         scan and hash every body N more times, to\n"
+      "                           make pages cost CPU in benchmarks (default "
+      "0)\n"
       "\n"
       "Other:\n"
       "      --log-level LEVEL    error, warning, info (default) or debug\n"
@@ -512,7 +517,7 @@ char **options_worker_argv(const struct crawl_options *opts, const char *exe,
                            int worker_id)
 {
   const struct fetch_policy *fetch = &opts->fetch;
-  enum { WORKER_ARGC = 22 };
+  enum { WORKER_ARGC = 24 };
   char **argv = calloc(WORKER_ARGC + 1, sizeof(*argv));
   int argc = 0;
   bool failed = false;
@@ -540,6 +545,7 @@ char **options_worker_argv(const struct crawl_options *opts, const char *exe,
   ADD("--max-body=%lld", (long long)fetch->max_body_bytes);
   ADD("--max-redirects=%ld", fetch->max_redirects);
   ADD("--user-agent=%s", fetch->user_agent);
+  ADD("--cpu-work=%d", fetch->cpu_work);
   ADD("--log-level=%s", log_level_name(opts->log_level));
 #undef ADD
   if(failed) {

@@ -914,8 +914,8 @@ START_TEST(test_worker_argv_is_null_terminated_and_starts_with_exe)
   ck_assert_ptr_nonnull(worker);
   ck_assert_str_eq(worker[0], "/usr/sbin/crawld");
   ck_assert_str_eq(worker[1], "--worker");
-  ck_assert_uint_eq(argv_count(worker), 12);
-  ck_assert_ptr_null(worker[12]);
+  ck_assert_uint_eq(argv_count(worker), 13);
+  ck_assert_ptr_null(worker[13]);
   options_free_argv(worker);
 }
 END_TEST
@@ -933,6 +933,7 @@ START_TEST(test_worker_argv_exact_arguments)
                                           "--max-body=10485760",
                                           "--max-redirects=5",
                                           "--user-agent=crawld/0.1.0",
+                                          "--cpu-work=0",
                                           "--log-level=info" };
   char *argv[] = { "crawld", "--once", "f", NULL };
   struct crawl_options opts;
