@@ -37,7 +37,7 @@ run() {
 	until ls "$work"/state/done/*.jsonl >/dev/null 2>&1; do sleep 0.05; done
 	kill "$daemon"
 	wait "$daemon" || true
-	records=$(wc -l <"$work"/state/done/*.jsonl)
+	records=$(cat "$work"/state/done/*.jsonl | wc -l)
 	[ "$records" -eq "$URLS" ] || { echo "$1: $records records" >&2; exit 1; }
 	jq -r '.fetched_at' "$work"/state/done/*.jsonl | sort | sed -n '1p;$p' |
 		while read -r at; do date -d "$at" +%s.%N; done | paste -sd' ' |

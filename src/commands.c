@@ -3,6 +3,7 @@
  * documented in crawlctl(1); keys are only ever added. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,17 @@ static json_t *job_list(const struct service *svc)
   return jobs;
 }
 
+/* The summary crawld compare --state-dir saved, or null. */
+static json_t *last_compare(const struct service *svc)
+{
+  char path[PATH_MAX + 32];
+  json_t *summary;
+
+  snprintf(path, sizeof(path), "%s/compare-last.json", svc->opts.state_dir);
+  summary = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+  return json_is_object(summary) ? summary : json_null();
+}
+
 static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
                        struct ctl_reply *reply)
 {
@@ -175,7 +187,7 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
       " s:{s:{s:i, s:i, s:i}, s:{s:i, s:i, s:i}},"
       " s:{s:i, s:i, s:I, s:I},"
       " s:{s:I, s:I, s:I, s:I}, s:I, s:o,"
-      " s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:n}",
+      " s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
       "state", state_name(svc), "version", PACKAGE_VERSION, "pid",
       (json_int_t)getpid(), "uptime_s", seconds_since(&svc->started), "config",
       svc->config_path, "state_dir", svc->opts.state_dir, "runtime_dir",
@@ -193,8 +205,10 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
       (json_int_t)sum.status_2xx, "3xx", (json_int_t)sum.status_3xx, "4xx",
       (json_int_t)sum.status_4xx, "5xx", (json_int_t)sum.status_5xx,
       "last_compare");
-  if(result != NULL)
+  if(result != NULL) {
     add_performance(svc, result);
+    json_object_set_new(result, "last_compare", last_compare(svc));
+  }
   reply->result = result;
 }
 
