@@ -160,10 +160,12 @@ void options_usage(FILE *out)
       "  -h, --help               show this help and exit\n"
       "  -V, --version            show the version and exit\n"
       "\n"
-      "Only http and https URLs are fetched, also after redirects. Exit\n"
-      "status: 0 when every URL has its result line (whatever the fetch\n"
-      "outcome), 1 on a runtime error or a stop by signal, 2 on a usage\n"
-      "error. Every setting also has a config key: see crawld.conf(5).\n"
+      "Only http and https URLs are fetched, also after redirects.\n"
+      "Exit status: 2 on a usage or config error. --once: 0 when every URL\n"
+      "has its result line (whatever the fetch outcome), 1 on a runtime\n"
+      "error or a stop by signal. Service: 0 after SIGTERM or SIGINT, 1\n"
+      "when start-up or a fatal error stopped it. Every setting also has a\n"
+      "config key: see crawld.conf(5).\n"
       "crawld(8) documents the service, the spool and the result record.\n";
 
   fputs(usage, out);

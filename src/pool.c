@@ -188,7 +188,7 @@ void pool_kick(struct pool *pool)
      * alone: if it kills this worker too, it alone is to blame, and the
      * innocent tasks that shared a window with it are not charged a
      * third death. It waits for a worker to fall idle. */
-    if(task->attempt >= pool->opts.max_attempts) {
+    if(task->attempt > 1 && task->attempt >= pool->opts.max_attempts) {
       worker = idle_worker(pool);
       if(worker == NULL) {
         pool->owner.requeue(pool->owner.owner, task);

@@ -454,12 +454,48 @@ static int load_settings(struct crawl_options *opts, int argc, char **argv,
   return options_apply_flags(opts, argc, argv, cause);
 }
 
+static void set_interval(struct event *timer, long interval_ms)
+{
+  struct timeval interval = { interval_ms / 1000,
+                              (interval_ms % 1000) * 1000 };
+
+  event_del(timer);
+  event_add(timer, &interval);
+}
+
+/* What a reload changes at once; the rest waits for a restart. */
+static void apply_settings(struct service *svc, struct crawl_options *fresh)
+{
+  if(strcmp(fresh->state_dir, svc->opts.state_dir) != 0 ||
+     strcmp(fresh->runtime_dir, svc->opts.runtime_dir) != 0)
+    log_warn("reload: state_dir and runtime_dir change only at a restart");
+  if(options_window(fresh) != options_window(&svc->opts))
+    log_warn("reload: the window (and an inflight above it) changes only at "
+             "a restart");
+  snprintf(fresh->state_dir, sizeof(fresh->state_dir), "%s",
+           svc->opts.state_dir);
+  snprintf(fresh->runtime_dir, sizeof(fresh->runtime_dir), "%s",
+           svc->opts.runtime_dir);
+  fresh->window = svc->opts.window;
+  svc->opts = *fresh;
+  log_set_level(fresh->log_level);
+  spool_set_max_job_bytes(svc->spool, fresh->max_job_bytes);
+  set_interval(svc->rescan, fresh->rescan_interval_ms);
+  set_interval(svc->sync, fresh->sync_interval_ms);
+  pool_resize(svc->pool, &svc->opts);
+  activate_jobs(svc);
+}
+
 int service_reload(struct service *svc, char **cause)
 {
   struct crawl_options fresh;
   int rc;
 
   *cause = NULL;
+  if(svc->stopping) {
+    *cause = strdup("crawld is stopping");
+    return -1;
+  }
   sd_notify(0, "RELOADING=1");
   rc = load_settings(&fresh, svc->argc, svc->argv, cause);
   if(rc < 0) {
@@ -467,17 +503,7 @@ int service_reload(struct service *svc, char **cause)
             *cause != NULL ? *cause : "out of memory");
   }
   else {
-    if(strcmp(fresh.state_dir, svc->opts.state_dir) != 0 ||
-       strcmp(fresh.runtime_dir, svc->opts.runtime_dir) != 0)
-      log_warn("reload: state_dir and runtime_dir change only at a restart");
-    snprintf(fresh.state_dir, sizeof(fresh.state_dir), "%s",
-             svc->opts.state_dir);
-    snprintf(fresh.runtime_dir, sizeof(fresh.runtime_dir), "%s",
-             svc->opts.runtime_dir);
-    svc->opts = fresh;
-    log_set_level(fresh.log_level);
-    pool_resize(svc->pool, &svc->opts);
-    activate_jobs(svc);
+    apply_settings(svc, &fresh);
     log_info("reloaded: %d threads, %d processes, %d jobs at once",
              fresh.threads, fresh.processes, fresh.max_active_jobs);
   }

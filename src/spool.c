@@ -196,6 +196,11 @@ void spool_close(struct spool *spool)
   free(spool);
 }
 
+void spool_set_max_job_bytes(struct spool *spool, int64_t max_job_bytes)
+{
+  spool->max_job_bytes = max_job_bytes;
+}
+
 int spool_processing_fd(const struct spool *spool)
 {
   return spool->dir_fds[PROCESSING];

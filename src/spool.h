@@ -43,6 +43,8 @@ int spool_scan(struct spool *spool, spool_job_fn claimed, void *arg);
  * written to ID.reason). 0, or -1 on a fatal error. */
 int spool_finish(struct spool *spool, const char *job_id, bool failed,
                  const char *reason);
+/* A new size cap for files claimed from now on (a reload). */
+void spool_set_max_job_bytes(struct spool *spool, int64_t max_job_bytes);
 /* The directory fd of processing/, for the job's files. */
 int spool_processing_fd(const struct spool *spool);
 /* "STATE_DIR/processing/ID.urls", malloc'd. */

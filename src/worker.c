@@ -387,6 +387,8 @@ int worker_run(int task_fd, int result_fd, const struct worker_config *config)
   worker.identity.id = config->id;
   worker.identity.pid = getpid();
   worker.crash_marker = getenv("CRAWLD_TEST_CRASH_MARKER");
+  if(worker.crash_marker != NULL && worker.crash_marker[0] == '\0')
+    worker.crash_marker = NULL;
   if(setup(&worker, task_fd, result_fd) < 0) {
     log_err("worker %d: cannot set up its event loop or libcurl", config->id);
     status = -1;
