@@ -8,6 +8,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <openssl/evp.h>
 
 #include "fetch.h"
@@ -22,6 +26,8 @@ struct fetch {
   char *url;
   int64_t max_body_bytes;
   int cpu_work;
+  const struct netpolicy *networks; /* the worker's, for open_socket */
+  char denied[96]; /* why a connection was refused, if one was */
   uint64_t bytes;
   bool truncated;
   bool body_started; /* the first body bytes arrived and were classified */
@@ -147,7 +153,36 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
   return fetch->truncated ? kept : len;
 }
 
-struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
+/* CURLOPT_OPENSOCKETFUNCTION: the one place every connection starts, after
+ * DNS and after every redirect, so it is where deny_networks holds. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose,
+                                 struct curl_sockaddr *address)
+{
+  struct fetch *fetch = arg;
+  curl_socket_t fd;
+
+  (void)purpose;
+  if(fetch->networks != NULL &&
+     netpolicy_denies(fetch->networks, &address->addr)) {
+    char text[INET6_ADDRSTRLEN] = "?";
+    const void *bytes =
+        address->family == AF_INET
+            ? (const void *)&((struct sockaddr_in *)&address->addr)->sin_addr
+            : (const void *)&((struct sockaddr_in6 *)&address->addr)
+                  ->sin6_addr;
+
+    inet_ntop(address->family, bytes, text, sizeof(text));
+    snprintf(fetch->denied, sizeof(fetch->denied),
+             "connecting to %s is denied by deny_networks", text);
+    return CURL_SOCKET_BAD;
+  }
+  fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
+              address->protocol);
+  return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+struct fetch *fetch_new(const struct fetch_policy *policy,
+                        const struct netpolicy *networks, uint64_t task_id,
                         const char *url, int attempt)
 {
   struct fetch *fetch = calloc(1, sizeof(*fetch));
@@ -160,6 +195,7 @@ struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
   fetch->attempt = attempt;
   fetch->max_body_bytes = policy->max_body_bytes;
   fetch->cpu_work = policy->cpu_work;
+  fetch->networks = networks;
   fetch->url = strdup(url);
   fetch->sha256 = EVP_MD_CTX_new();
   fetch->easy = curl_easy_init();
@@ -195,6 +231,8 @@ struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
    * zstd). */
   rc |= curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   rc |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, fetch);
   if(rc != CURLE_OK) {
     fetch_free(fetch);
     return NULL;
@@ -346,7 +384,11 @@ json_t *fetch_finish(struct fetch *fetch, CURLcode result,
     record.snippet = html_extract_snippet(fetch->html, &record.snippet_len);
   }
 
-  if(fetch->truncated) {
+  if(fetch->denied[0] != '\0' && result == CURLE_COULDNT_CONNECT) {
+    record.error = RESULT_ERR_ADDRESS_DENIED;
+    record.error_message = fetch->denied;
+  }
+  else if(fetch->truncated) {
     record.error = RESULT_ERR_TOO_LARGE;
     snprintf(http_error, sizeof(http_error), "body cut at %lld bytes",
              (long long)fetch->max_body_bytes);

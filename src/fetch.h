@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "netpolicy.h"
 #include "options.h"
 #include "result.h"
 
@@ -26,7 +27,8 @@ struct fetch;
 
 /* A ready-to-add transfer for url; NULL when memory or libcurl set-up fails.
  */
-struct fetch *fetch_new(const struct fetch_policy *policy, uint64_t task_id,
+struct fetch *fetch_new(const struct fetch_policy *policy,
+                        const struct netpolicy *networks, uint64_t task_id,
                         const char *url, int attempt);
 CURL *fetch_easy(const struct fetch *fetch);
 uint64_t fetch_task_id(const struct fetch *fetch);

@@ -12,15 +12,17 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "netpolicy.h"
 #include "options.h"
 
 enum setting_type {
-  SETTING_INT,      /* int, in [min, max] */
-  SETTING_LONG,     /* long, in [min, max] */
-  SETTING_SECONDS,  /* long milliseconds, written as seconds ("2.5") */
-  SETTING_SIZE,     /* int64_t bytes, written with an optional K/M/G */
-  SETTING_STRING,   /* char array, one line */
-  SETTING_LOG_LEVEL /* int syslog priority, written as its name */
+  SETTING_INT,       /* int, in [min, max] */
+  SETTING_LONG,      /* long, in [min, max] */
+  SETTING_SECONDS,   /* long milliseconds, written as seconds ("2.5") */
+  SETTING_SIZE,      /* int64_t bytes, written with an optional K/M/G */
+  SETTING_STRING,    /* char array, one line */
+  SETTING_LOG_LEVEL, /* int syslog priority, written as its name */
+  SETTING_NETWORKS   /* char array: a network list netpolicy accepts */
 };
 
 /* One setting: where it lives in the config file, its flag, and its field. */
@@ -78,6 +80,8 @@ static const struct setting settings[] = {
     FIELD(fetch.user_agent), 0, 0 },
   { "fetch", "cpu_work", "cpu-work", SETTING_INT, FIELD(fetch.cpu_work), 0,
     1000 },
+  { "fetch", "deny_networks", "deny-networks", SETTING_NETWORKS,
+    FIELD(fetch.deny_networks), 0, 0 },
   { "spool", "max_active_jobs", NULL, SETTING_INT, FIELD(max_active_jobs), 1,
     1024 },
   { "spool", "max_job_size", NULL, SETTING_SIZE, FIELD(max_job_bytes), 0, 0 },
@@ -151,6 +155,10 @@ void options_usage(FILE *out)
       "      --max-redirects N    follow at most N redirects (default: 5)\n"
       "      --user-agent STR     User-Agent header (default: "
       "crawld/VERSION)\n"
+      "      --deny-networks LIST never connect to these networks, also "
+      "after\n"
+      "                           DNS and redirects (default: link-local and\n"
+      "                           cloud metadata; 'none' allows all)\n"
       "      --cpu-work N         scan and hash every body N more times, to\n"
       "                           make pages cost CPU in benchmarks (default "
       "0)\n"
@@ -262,6 +270,8 @@ static int set_value(struct crawl_options *opts, const struct setting *setting,
                      const char *name, const char *text, char **cause)
 {
   char *field = (char *)opts + setting->offset;
+  struct netpolicy networks;
+  char why[160];
   long number = 0;
   int level;
 
@@ -283,6 +293,13 @@ static int set_value(struct crawl_options *opts, const struct setting *setting,
          strpbrk(text, "\r\n") != NULL)
         return fail(cause, "%s: expected 1 to %zu bytes on one line", name,
                     setting->size - 1);
+      memcpy(field, text, strlen(text) + 1);
+      return 0;
+    case SETTING_NETWORKS:
+      if(strlen(text) >= setting->size)
+        return fail(cause, "%s: at most %zu bytes", name, setting->size - 1);
+      if(netpolicy_parse(text, &networks, why, sizeof(why)) < 0)
+        return fail(cause, "%s: %s", name, why);
       memcpy(field, text, strlen(text) + 1);
       return 0;
     case SETTING_LOG_LEVEL:
@@ -325,6 +342,8 @@ void options_defaults(struct crawl_options *opts)
   opts->fetch.low_speed_time_s = 10;
   opts->fetch.max_body_bytes = 10 << 20;
   opts->fetch.max_redirects = 5;
+  snprintf(opts->fetch.deny_networks, sizeof(opts->fetch.deny_networks), "%s",
+           NETPOLICY_DEFAULT);
   snprintf(opts->fetch.user_agent, sizeof(opts->fetch.user_agent), "crawld/%s",
            PACKAGE_VERSION);
   opts->max_active_jobs = 4;
@@ -519,7 +538,7 @@ char **options_worker_argv(const struct crawl_options *opts, const char *exe,
                            int worker_id)
 {
   const struct fetch_policy *fetch = &opts->fetch;
-  enum { WORKER_ARGC = 24 };
+  enum { WORKER_ARGC = 25 };
   char **argv = calloc(WORKER_ARGC + 1, sizeof(*argv));
   int argc = 0;
   bool failed = false;
@@ -548,6 +567,7 @@ char **options_worker_argv(const struct crawl_options *opts, const char *exe,
   ADD("--max-redirects=%ld", fetch->max_redirects);
   ADD("--user-agent=%s", fetch->user_agent);
   ADD("--cpu-work=%d", fetch->cpu_work);
+  ADD("--deny-networks=%s", fetch->deny_networks);
   ADD("--log-level=%s", log_level_name(opts->log_level));
 #undef ADD
   if(failed) {

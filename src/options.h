@@ -25,6 +25,7 @@ struct fetch_policy {
   long max_redirects;
   char user_agent[256];
   int cpu_work;           /* extra passes over each body (benchmarks) */
+  char deny_networks[1024]; /* never connect there: see netpolicy.h */
 };
 
 enum run_mode {

@@ -44,7 +44,8 @@ struct worker {
   int inflight;          /* how many there are */
   int curl_running;  /* libcurl's own count, from curl_multi_socket_action */
   bool tasks_closed; /* the supervisor has no more tasks for us */
-  const char *crash_marker; /* test hook: see start_queued() */
+  const char *crash_marker;  /* test hook: see start_queued() */
+  struct netpolicy networks; /* deny_networks, parsed once */
   bool failed;
 };
 
@@ -94,8 +95,8 @@ static void start_queued(struct worker *worker)
     if(worker->crash_marker != NULL &&
        strstr(queued->task.url, worker->crash_marker) != NULL)
       raise(SIGKILL);
-    fetch = fetch_new(&worker->config->policy, queued->task.id,
-                      queued->task.url, queued->task.attempt);
+    fetch = fetch_new(&worker->config->policy, &worker->networks,
+                      queued->task.id, queued->task.url, queued->task.attempt);
     if(fetch == NULL) {
       send_result(worker, queued->task.id,
                   fetch_fail(queued->task.url, queued->task.attempt,
@@ -380,6 +381,7 @@ static void teardown(struct worker *worker)
 int worker_run(int task_fd, int result_fd, const struct worker_config *config)
 {
   struct worker worker = { 0 };
+  char reason[160];
   int status = 0;
 
   worker.config = config;
@@ -387,6 +389,9 @@ int worker_run(int task_fd, int result_fd, const struct worker_config *config)
   worker.identity.id = config->id;
   worker.identity.pid = getpid();
   worker.crash_marker = getenv("CRAWLD_TEST_CRASH_MARKER");
+  /* options.c checked the list, so it parses. */
+  netpolicy_parse(config->policy.deny_networks, &worker.networks, reason,
+                  sizeof(reason));
   if(worker.crash_marker != NULL && worker.crash_marker[0] == '\0')
     worker.crash_marker = NULL;
   if(setup(&worker, task_fd, result_fd) < 0) {

@@ -443,6 +443,69 @@ START_TEST(test_bad_lines_get_records_and_the_rest_goes_on)
 }
 END_TEST
 
+/* --- deny_networks ---------------------------------------------------------
+ */
+
+/* Every spelling of a loopback address is caught when loopback is denied:
+ * the check is on the address connected to, not on the URL's text. */
+START_TEST(test_denied_network_is_caught_in_every_spelling)
+{
+  const char *args[] = { "--deny-networks", "127.0.0.0/8", NULL };
+  char lines[5][96];
+  const char *urls[5];
+  struct crawl_run run;
+
+  snprintf(lines[0], sizeof(lines[0]), "http://127.0.0.1:%d/text", h.port);
+  snprintf(lines[1], sizeof(lines[1]), "http://[::ffff:127.0.0.1]:%d/text",
+           h.port);
+  snprintf(lines[2], sizeof(lines[2]), "http://2130706433:%d/text", h.port);
+  snprintf(lines[3], sizeof(lines[3]), "http://0x7f.1:%d/text", h.port);
+  snprintf(lines[4], sizeof(lines[4]), "http://localhost:%d/text", h.port);
+  for(int i = 0; i < 5; i++)
+    urls[i] = lines[i];
+  crawl(urls, 5, args, &run);
+  for(int seq = 0; seq < 5; seq++) {
+    json_t *record = harness_record(&run, seq);
+
+    assert_error(record, "address_denied");
+    ck_assert(json_is_null(json_object_get(record, "status")));
+  }
+  crawl_run_free(&run);
+}
+END_TEST
+
+/* A redirect cannot lead around the policy: 127.0.0.2 is denied, the
+ * server on 127.0.0.1 is not. */
+START_TEST(test_redirect_to_denied_network_is_caught)
+{
+  const char *args[] = { "--deny-networks", "127.0.0.2", NULL };
+  char redirect[160];
+  const char *lines[] = { "/text", redirect };
+  struct crawl_run run;
+  json_t *record;
+
+  snprintf(redirect, sizeof(redirect),
+           "/redirect-to?url=http%%3A%%2F%%2F127.0.0.2%%3A%d%%2Ftext", h.port);
+  crawl(lines, 2, args, &run);
+  ck_assert(json_is_true(json_object_get(harness_record(&run, 0), "ok")));
+  record = harness_record(&run, 1);
+  assert_error(record, "address_denied");
+  ck_assert_str_eq(str(json_object_get(record, "error"), "message"),
+                   "connecting to 127.0.0.2 is denied by deny_networks");
+  crawl_run_free(&run);
+}
+END_TEST
+
+START_TEST(test_default_policy_allows_loopback)
+{
+  struct crawl_run run;
+
+  ck_assert(
+      json_is_true(json_object_get(crawl_one("/text", NULL, &run), "ok")));
+  crawl_run_free(&run);
+}
+END_TEST
+
 /* --- one list, every mode
  * ------------------------------------------------------------ */
 
@@ -584,6 +647,9 @@ static Suite *crawl_suite(void)
   tcase_add_test(records, test_invalid_utf8_is_replaced_and_flagged);
   tcase_add_test(records, test_huge_title_is_cut);
   tcase_add_test(records, test_bad_lines_get_records_and_the_rest_goes_on);
+  tcase_add_test(records, test_denied_network_is_caught_in_every_spelling);
+  tcase_add_test(records, test_redirect_to_denied_network_is_caught);
+  tcase_add_test(records, test_default_policy_allows_loopback);
   suite_add_tcase(suite, records);
 
   tcase_add_unchecked_fixture(modes, setup, teardown);

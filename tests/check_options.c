@@ -16,6 +16,7 @@
 
 #include <check.h>
 
+#include "netpolicy.h"
 #include "options.h"
 
 #define ARGC(argv) ((int)(sizeof(argv) / sizeof((argv)[0])) - 1)
@@ -914,8 +915,8 @@ START_TEST(test_worker_argv_is_null_terminated_and_starts_with_exe)
   ck_assert_ptr_nonnull(worker);
   ck_assert_str_eq(worker[0], "/usr/sbin/crawld");
   ck_assert_str_eq(worker[1], "--worker");
-  ck_assert_uint_eq(argv_count(worker), 13);
-  ck_assert_ptr_null(worker[13]);
+  ck_assert_uint_eq(argv_count(worker), 14);
+  ck_assert_ptr_null(worker[14]);
   options_free_argv(worker);
 }
 END_TEST
@@ -934,6 +935,7 @@ START_TEST(test_worker_argv_exact_arguments)
                                           "--max-redirects=5",
                                           "--user-agent=crawld/0.1.0",
                                           "--cpu-work=0",
+                                          "--deny-networks=" NETPOLICY_DEFAULT,
                                           "--log-level=info" };
   char *argv[] = { "crawld", "--once", "f", NULL };
   struct crawl_options opts;
