@@ -15,6 +15,7 @@
 
 #include <ini.h>
 
+#include "log.h"
 #include "conf.h"
 
 struct conf_reader {
@@ -124,15 +125,13 @@ int conf_load(const char *path, bool missing_ok, struct crawl_options *opts,
   if(reader.file == NULL) {
     if(errno == ENOENT && missing_ok)
       return 0;
-    if(asprintf(cause, "%s: %s", path, strerror(errno)) < 0)
-      *cause = NULL;
+    cause_set(cause, "%s: %s", path, strerror(errno));
     return -1;
   }
   /* A directory opens fine and reads as an error that looks like an empty
    * file: settings silently left at their defaults. */
   if(fstat(fileno(reader.file), &st) < 0 || !S_ISREG(st.st_mode)) {
-    if(asprintf(cause, "%s: not a regular file", path) < 0)
-      *cause = NULL;
+    cause_set(cause, "%s: not a regular file", path);
     fclose(reader.file);
     return -1;
   }
@@ -151,9 +150,8 @@ int conf_load(const char *path, bool missing_ok, struct crawl_options *opts,
     reader.error_line = 0;
   }
   if(reader.error != NULL || reader.error_line != 0) {
-    if(asprintf(cause, "%s:%d: %s", path, reader.error_line,
-                reader.error != NULL ? reader.error : "out of memory") < 0)
-      *cause = NULL;
+    cause_set(cause, "%s:%d: %s", path, reader.error_line,
+              reader.error != NULL ? reader.error : "out of memory");
     rc = -1;
   }
   free(reader.error);

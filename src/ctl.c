@@ -307,9 +307,7 @@ static int listen_at(struct ctl *ctl, struct ctl_socket *socket_info,
   socket_info->ctl = ctl;
   if(asprintf(&socket_info->path, "%s/%s", runtime_dir, name) < 0 ||
      strlen(socket_info->path) >= sizeof(address.sun_path)) {
-    if(asprintf(cause, "%s/%s: path too long for a socket", runtime_dir,
-                name) < 0)
-      *cause = NULL;
+    cause_set(cause, "%s/%s: path too long for a socket", runtime_dir, name);
     return -1;
   }
   memcpy(address.sun_path, socket_info->path, strlen(socket_info->path) + 1);
@@ -334,8 +332,7 @@ static int listen_at(struct ctl *ctl, struct ctl_socket *socket_info,
   }
   return 0;
 failed:
-  if(asprintf(cause, "%s: %s", socket_info->path, strerror(errno)) < 0)
-    *cause = NULL;
+  cause_set(cause, "%s: %s", socket_info->path, strerror(errno));
   return -1;
 }
 

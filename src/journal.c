@@ -57,20 +57,6 @@ struct recovery {
                     dropped, not held */
 };
 
-/* Sets *cause to a malloc'd message, or to NULL when there is no memory
- * for one. */
-static void set_cause(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void set_cause(char **cause, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  if(vasprintf(cause, fmt, ap) < 0)
-    *cause = NULL;
-  va_end(ap);
-}
-
 static bool bits_test(const struct journal *journal, long long seq)
 {
   size_t byte = (size_t)(seq / 8);
@@ -246,7 +232,7 @@ static int recover(struct journal *journal, const char *name, char **cause)
 out:
   /* Every way here with rc -1 left errno set: ENOMEM or the system call's. */
   if(rc)
-    set_cause(cause, "%s: %s: %s", name, what, strerror(errno));
+    cause_set(cause, "%s: %s: %s", name, what, strerror(errno));
   free(rec.line);
   free(chunk);
   return rc;
@@ -262,12 +248,12 @@ struct journal *journal_open(int dir_fd, const char *name, long long max_seq,
   *cause = NULL;
   /* bits is indexed with a size_t; only a 32-bit build can hit this. */
   if(max_seq >= 0 && (unsigned long long)max_seq / 8 >= SIZE_MAX) {
-    set_cause(cause, "%s: max_seq %lld is too large", name, max_seq);
+    cause_set(cause, "%s: max_seq %lld is too large", name, max_seq);
     return NULL;
   }
   journal = calloc(1, sizeof(*journal));
   if(!journal) {
-    set_cause(cause, "%s: %s", name, strerror(ENOMEM));
+    cause_set(cause, "%s: %s", name, strerror(ENOMEM));
     return NULL;
   }
   journal->max_seq = max_seq;
@@ -278,7 +264,7 @@ struct journal *journal_open(int dir_fd, const char *name, long long max_seq,
       openat(dir_fd, name,
              O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
   if(journal->fd < 0) {
-    set_cause(cause, "%s: %s", name, strerror(errno));
+    cause_set(cause, "%s: %s", name, strerror(errno));
     free(journal);
     return NULL;
   }
@@ -288,7 +274,7 @@ struct journal *journal_open(int dir_fd, const char *name, long long max_seq,
   else if(!S_ISREG(st.st_mode))
     why = "not a regular file";
   if(why) {
-    set_cause(cause, "%s: %s", name, why);
+    cause_set(cause, "%s: %s", name, why);
     journal_close(journal);
     return NULL;
   }

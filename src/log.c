@@ -73,6 +73,17 @@ const char *log_escape(const char *text, char *buf, size_t size)
   return buf;
 }
 
+int cause_set(char **cause, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  if(vasprintf(cause, fmt, ap) < 0)
+    *cause = NULL;
+  va_end(ap);
+  return -1;
+}
+
 void log_msg(int priority, const char *fmt, ...)
 {
   char line[2048];

@@ -26,6 +26,12 @@ const char *log_level_name(int priority);
  * name) cannot forge or split log lines. Returns buf. */
 const char *log_escape(const char *text, char *buf, size_t size);
 
+/* Sets *cause to a malloc'd message for the caller to print (and free), or
+ * to NULL when there is no memory for one. Returns -1, so that setup code
+ * can end with "return cause_set(cause, ...);". */
+int cause_set(char **cause, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 void log_msg(int priority, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -179,21 +179,6 @@ void options_usage(FILE *out)
   fputs(usage, out);
 }
 
-/* printf into a new string for *cause; on allocation failure the message is
- * lost but the -1 still reaches the caller. */
-static int fail(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int fail(char **cause, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  if(vasprintf(cause, fmt, ap) < 0)
-    *cause = NULL;
-  va_end(ap);
-  return -1;
-}
-
 static int parse_int(const char *name, const char *text, long min, long max,
                      long *value, char **cause)
 {
@@ -203,8 +188,9 @@ static int parse_int(const char *name, const char *text, long min, long max,
   errno = 0;
   parsed = strtol(text, &end, 10);
   if(errno != 0 || end == text || *end != '\0' || parsed < min || parsed > max)
-    return fail(cause, "%s: expected a whole number from %ld to %ld, got '%s'",
-                name, min, max, text);
+    return cause_set(cause,
+                     "%s: expected a whole number from %ld to %ld, got '%s'",
+                     name, min, max, text);
   *value = parsed;
   return 0;
 }
@@ -220,7 +206,7 @@ static int parse_seconds(const char *name, const char *text, long *ms,
   seconds = strtod(text, &end);
   if(errno != 0 || end == text || *end != '\0' || !isfinite(seconds) ||
      seconds <= 0 || seconds > 86400)
-    return fail(
+    return cause_set(
         cause,
         "%s: expected seconds greater than 0 and at most 86400, got '%s'",
         name, text);
@@ -257,7 +243,7 @@ static int parse_size(const char *name, const char *text, int64_t *bytes,
       return 0;
     }
   }
-  return fail(
+  return cause_set(
       cause,
       "%s: expected a byte count from 1 to 1T with an optional K, M or G "
       "suffix, got '%s'",
@@ -291,27 +277,28 @@ static int set_value(struct crawl_options *opts, const struct setting *setting,
     case SETTING_STRING:
       if(text[0] == '\0' || strlen(text) >= setting->size ||
          strpbrk(text, "\r\n") != NULL)
-        return fail(cause, "%s: expected 1 to %zu bytes on one line", name,
-                    setting->size - 1);
+        return cause_set(cause, "%s: expected 1 to %zu bytes on one line",
+                         name, setting->size - 1);
       memcpy(field, text, strlen(text) + 1);
       return 0;
     case SETTING_NETWORKS:
       if(strlen(text) >= setting->size)
-        return fail(cause, "%s: at most %zu bytes", name, setting->size - 1);
+        return cause_set(cause, "%s: at most %zu bytes", name,
+                         setting->size - 1);
       if(netpolicy_parse(text, &networks, why, sizeof(why)) < 0)
-        return fail(cause, "%s: %s", name, why);
+        return cause_set(cause, "%s: %s", name, why);
       memcpy(field, text, strlen(text) + 1);
       return 0;
     case SETTING_LOG_LEVEL:
       level = log_level_from_name(text);
       if(level < 0)
-        return fail(cause,
-                    "%s: expected error, warning, info or debug, got '%s'",
-                    name, text);
+        return cause_set(
+            cause, "%s: expected error, warning, info or debug, got '%s'",
+            name, text);
       *(int *)field = level;
       return 0;
   }
-  return fail(cause, "%s: unknown setting type", name);
+  return cause_set(cause, "%s: unknown setting type", name);
 }
 
 void options_defaults(struct crawl_options *opts)
@@ -367,8 +354,8 @@ int options_set(struct crawl_options *opts, const char *section,
       return set_value(opts, &settings[i], key, value, cause);
   }
   if(!known_section)
-    return fail(cause, "unknown section [%s]", section);
-  return fail(cause, "unknown key '%s' in [%s]", key, section);
+    return cause_set(cause, "unknown section [%s]", section);
+  return cause_set(cause, "unknown key '%s' in [%s]", key, section);
 }
 
 int options_check(const struct crawl_options *opts, char **cause)
@@ -377,17 +364,18 @@ int options_check(const struct crawl_options *opts, char **cause)
   if(opts->mode != MODE_ONCE && opts->mode != MODE_DAEMON)
     return 0;
   if(opts->threads + opts->processes == 0)
-    return fail(cause, "threads and processes are both 0: at least one "
-                       "worker is needed");
+    return cause_set(cause, "threads and processes are both 0: at least one "
+                            "worker is needed");
   if(opts->threads + opts->processes > OPTIONS_MAX_WORKERS)
-    return fail(cause, "at most %d workers in all (threads + processes)",
-                OPTIONS_MAX_WORKERS);
+    return cause_set(cause, "at most %d workers in all (threads + processes)",
+                     OPTIONS_MAX_WORKERS);
   if(opts->window != 0 && opts->window < opts->inflight)
-    return fail(cause,
-                "window %d is smaller than inflight %d: workers would idle",
-                opts->window, opts->inflight);
+    return cause_set(
+        cause, "window %d is smaller than inflight %d: workers would idle",
+        opts->window, opts->inflight);
   if(opts->respawn_min_ms > opts->respawn_max_ms)
-    return fail(cause, "respawn_backoff_min is above respawn_backoff_max");
+    return cause_set(cause,
+                     "respawn_backoff_min is above respawn_backoff_max");
   return 0;
 }
 
@@ -450,7 +438,7 @@ static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
       return 0;
     case FLAG_JOB:
       if(arg[0] == '\0')
-        return fail(cause, "--job: the job name must not be empty");
+        return cause_set(cause, "--job: the job name must not be empty");
       opts->job = arg;
       return 0;
     case 'c':
@@ -478,7 +466,7 @@ static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
       return apply_flag(opts, setting_flag("inflight"), arg, cause);
   }
   if(flag < SETTING_FLAG || flag >= SETTING_FLAG + (int)SETTING_COUNT)
-    return fail(cause, "unknown option (try --help)");
+    return cause_set(cause, "unknown option (try --help)");
   snprintf(name, sizeof(name), "--%s", settings[flag - SETTING_FLAG].flag);
   return set_value(opts, &settings[flag - SETTING_FLAG], name, arg, cause);
 }
@@ -500,16 +488,18 @@ int options_apply_flags(struct crawl_options *opts, int argc, char **argv,
       break;
     /* For a short flag, optind may not have moved past its cluster. */
     if(flag == '?' && optopt != 0)
-      return fail(cause, "unknown option '-%c' (try --help)", optopt);
+      return cause_set(cause, "unknown option '-%c' (try --help)", optopt);
     if(flag == '?')
-      return fail(cause, "unknown option '%s' (try --help)", argv[optind - 1]);
+      return cause_set(cause, "unknown option '%s' (try --help)",
+                       argv[optind - 1]);
     if(flag == ':')
-      return fail(cause, "option '%s' needs a value", argv[optind - 1]);
+      return cause_set(cause, "option '%s' needs a value", argv[optind - 1]);
     if(apply_flag(opts, flag, optarg, cause) < 0)
       return -1;
   }
   if(optind < argc)
-    return fail(cause, "unexpected argument '%s' (try --help)", argv[optind]);
+    return cause_set(cause, "unexpected argument '%s' (try --help)",
+                     argv[optind]);
   return options_check(opts, cause);
 }
 

@@ -84,8 +84,7 @@ static struct job *open_job(struct service *svc, const char *id, char **cause)
 
   *cause = NULL;
   if(urls_path == NULL || stat(urls_path, &st) < 0) {
-    if(asprintf(cause, "cannot open its URL file: %s", strerror(errno)) < 0)
-      *cause = NULL;
+    cause_set(cause, "cannot open its URL file: %s", strerror(errno));
     free(urls_path);
     return NULL;
   }
@@ -589,9 +588,8 @@ static int setup(struct service *svc, char **cause)
   if(svc->spool == NULL)
     return -1;
   if(mkdir(svc->opts.runtime_dir, 0750) < 0 && errno != EEXIST) {
-    if(asprintf(cause, "cannot create %s: %s", svc->opts.runtime_dir,
-                strerror(errno)) < 0)
-      *cause = NULL;
+    cause_set(cause, "cannot create %s: %s", svc->opts.runtime_dir,
+              strerror(errno));
     return -1;
   }
   /* Recovery comes before READY: every job a previous run left is queued

@@ -41,19 +41,6 @@ struct spool {
   unsigned long next_serial;
 };
 
-static int set_cause(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int set_cause(char **cause, const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start(ap, fmt);
-  if(vasprintf(cause, fmt, ap) < 0)
-    *cause = NULL;
-  va_end(ap);
-  return -1;
-}
-
 /* fsync of a directory makes the renames in it durable; failing that is
  * fatal for the caller (DESIGN.md: a failed fsync cannot be retried). */
 static int sync_dir(struct spool *spool, enum spool_dir dir)
@@ -74,14 +61,14 @@ static int take_lock(struct spool *spool, char **cause)
   spool->lock_fd = openat(spool->state_fd, "crawld.lock",
                           O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
   if(spool->lock_fd < 0)
-    return set_cause(cause, "%s/crawld.lock: %s", spool->state_dir,
+    return cause_set(cause, "%s/crawld.lock: %s", spool->state_dir,
                      strerror(errno));
   if(flock(spool->lock_fd, LOCK_EX | LOCK_NB) < 0) {
     ssize_t got = pread(spool->lock_fd, holder, sizeof(holder) - 1, 0);
 
     holder[got > 0 ? got : 0] = '\0';
     holder[strcspn(holder, "\n")] = '\0';
-    return set_cause(cause,
+    return cause_set(cause,
                      "another crawld (pid %s) is running on %s: it holds "
                      "%s/crawld.lock",
                      holder[0] != '\0' ? holder : "unknown", spool->state_dir,
@@ -90,7 +77,7 @@ static int take_lock(struct spool *spool, char **cause)
   len = snprintf(pid_text, sizeof(pid_text), "%ld\n", (long)getpid());
   if(ftruncate(spool->lock_fd, 0) < 0 ||
      pwrite(spool->lock_fd, pid_text, (size_t)len, 0) != len)
-    return set_cause(cause, "%s/crawld.lock: %s", spool->state_dir,
+    return cause_set(cause, "%s/crawld.lock: %s", spool->state_dir,
                      strerror(errno));
   return 0;
 }
@@ -100,13 +87,13 @@ static int open_dirs(struct spool *spool, char **cause)
   for(int dir = 0; dir < DIRS; dir++) {
     if(mkdirat(spool->state_fd, dir_names[dir], DIR_MODE) < 0 &&
        errno != EEXIST)
-      return set_cause(cause, "cannot create %s/%s: %s", spool->state_dir,
+      return cause_set(cause, "cannot create %s/%s: %s", spool->state_dir,
                        dir_names[dir], strerror(errno));
     spool->dir_fds[dir] =
         openat(spool->state_fd, dir_names[dir],
                O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if(spool->dir_fds[dir] < 0)
-      return set_cause(cause, "cannot open %s/%s: %s", spool->state_dir,
+      return cause_set(cause, "cannot open %s/%s: %s", spool->state_dir,
                        dir_names[dir], strerror(errno));
   }
   return 0;
@@ -121,14 +108,14 @@ static int watch_incoming(struct spool *spool, char **cause)
 
   spool->watch_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if(spool->watch_fd < 0)
-    return set_cause(cause, "inotify: %s", strerror(errno));
+    return cause_set(cause, "inotify: %s", strerror(errno));
   if(asprintf(&path, "%s/incoming", spool->state_dir) < 0)
-    return set_cause(cause, "out of memory");
+    return cause_set(cause, "out of memory");
   rc = inotify_add_watch(spool->watch_fd, path,
                          IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
   free(path);
   if(rc < 0)
-    return set_cause(cause, "inotify on %s/incoming: %s", spool->state_dir,
+    return cause_set(cause, "inotify on %s/incoming: %s", spool->state_dir,
                      strerror(errno));
   return 0;
 }
@@ -156,13 +143,13 @@ struct spool *spool_open(const char *state_dir, int64_t max_job_bytes,
     return NULL;
   }
   if(mkdir(state_dir, DIR_MODE) < 0 && errno != EEXIST) {
-    set_cause(cause, "cannot create %s: %s", state_dir, strerror(errno));
+    cause_set(cause, "cannot create %s: %s", state_dir, strerror(errno));
     spool_close(spool);
     return NULL;
   }
   spool->state_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if(spool->state_fd < 0) {
-    set_cause(cause, "cannot open %s: %s", state_dir, strerror(errno));
+    cause_set(cause, "cannot open %s: %s", state_dir, strerror(errno));
     spool_close(spool);
     return NULL;
   }

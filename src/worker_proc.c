@@ -46,9 +46,7 @@ pid_t worker_proc_start(char *const argv[], int task_fd, int result_fd,
   pid_t pid = fork();
 
   if(pid < 0) {
-    if(asprintf(cause, "cannot fork a worker process: %s", strerror(errno)) <
-       0)
-      *cause = NULL;
+    cause_set(cause, "cannot fork a worker process: %s", strerror(errno));
     return -1;
   }
   if(pid == 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "worker_thread.h"
 
 struct thread_start {
@@ -56,9 +57,8 @@ int worker_thread_start(const struct worker_config *config, int task_fd,
   rc = pthread_create(thread, NULL, thread_main, start);
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
   if(rc != 0) {
-    if(asprintf(cause, "cannot start worker thread %d: %s", config->id,
-                strerror(rc)) < 0)
-      *cause = NULL;
+    cause_set(cause, "cannot start worker thread %d: %s", config->id,
+              strerror(rc));
     close(task_fd);
     close(result_fd);
     free(start);
