@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "compare.h"
 #include "log.h"
 #include "options.h"
 #include "service.h"
@@ -33,18 +35,26 @@ static int own_path(char *path, size_t size)
 int main(int argc, char **argv)
 {
   struct crawl_options opts;
+  struct compare_request compare;
+  bool comparing = argc > 1 && strcmp(argv[1], "compare") == 0;
   char exe[PATH_MAX];
   char *cause = NULL;
   int threads_left = 0;
   int status;
 
-  if(options_parse(&opts, argc, argv, &cause) < 0) {
+  if((comparing ? compare_parse(&compare, argc - 1, argv + 1, &cause)
+                : options_parse(&opts, argc, argv, &cause)) < 0) {
     fprintf(stderr, "crawld: %s\n", cause != NULL ? cause : "out of memory");
     free(cause);
     return 2;
   }
+  if(comparing)
+    opts = compare.opts;
   if(opts.mode == MODE_HELP) {
-    options_usage(stdout);
+    if(comparing)
+      compare_usage(stdout);
+    else
+      options_usage(stdout);
     return 0;
   }
   if(opts.mode == MODE_VERSION) {
@@ -71,6 +81,9 @@ int main(int argc, char **argv)
   else if(own_path(exe, sizeof(exe)) < 0) {
     log_err("cannot find our own executable in /proc/self/exe");
     status = 1;
+  }
+  else if(comparing) {
+    status = compare_run(&compare, exe, &threads_left);
   }
   else if(opts.mode == MODE_ONCE) {
     status = supervisor_run_once(&opts, exe, &threads_left);

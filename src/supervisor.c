@@ -15,6 +15,8 @@
 #include "supervisor.h"
 
 struct once {
+  const struct supervisor_watch *watch; /* or NULL */
+  bool finish_told;                     /* watch->finished was called */
   struct event_base *base;
   struct pool *pool;
   struct job *job;
@@ -26,8 +28,13 @@ struct once {
 
 static void finish_if_done(struct once *once)
 {
-  if(once->stopping || job_failure(once->job) != NULL ||
-     job_finished(once->job))
+  bool finished = job_finished(once->job);
+
+  if(finished && once->watch != NULL && !once->finish_told) {
+    once->finish_told = true;
+    once->watch->finished(once->watch->arg, once->pool);
+  }
+  if(once->stopping || job_failure(once->job) != NULL || finished)
     pool_drain(once->pool);
 }
 
@@ -48,6 +55,8 @@ static void answered(void *arg, struct task *task, json_t *body)
 {
   struct once *once = arg;
 
+  if(once->watch != NULL)
+    once->watch->answered(once->watch->arg, body);
   job_commit(once->job, task, body);
   finish_if_done(once);
 }
@@ -176,16 +185,15 @@ static double seconds_since(const struct timespec *start)
          (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-int supervisor_run_once(const struct crawl_options *opts, const char *exe,
-                        int *threads_left)
+int supervisor_crawl(const struct crawl_options *opts, const char *exe,
+                     const struct supervisor_watch *watch,
+                     struct job_counts *counts, int *threads_left)
 {
   struct once once = { 0 };
-  struct job_counts counts = { 0 };
-  struct timespec started;
   char *cause = NULL;
-  double elapsed;
 
-  clock_gettime(CLOCK_MONOTONIC, &started);
+  once.watch = watch;
+  *counts = (struct job_counts){ 0 };
   if(setup(&once, opts, exe, &cause) < 0) {
     log_err("%s", cause != NULL ? cause : "out of memory");
     once.failed = true;
@@ -196,7 +204,7 @@ int supervisor_run_once(const struct crawl_options *opts, const char *exe,
   }
   free(cause);
   if(once.job != NULL) {
-    job_counts(once.job, &counts);
+    job_counts(once.job, counts);
     if(job_failure(once.job) != NULL)
       once.failed = true;
   }
@@ -205,11 +213,24 @@ int supervisor_run_once(const struct crawl_options *opts, const char *exe,
     once.failed = true;
   }
   *threads_left = teardown(&once);
+  if(once.stopping && !once.failed)
+    log_warn("stopped by a signal before the end of the URL file");
+  return once.failed || once.stopping ? 1 : 0;
+}
+
+int supervisor_run_once(const struct crawl_options *opts, const char *exe,
+                        int *threads_left)
+{
+  struct job_counts counts;
+  struct timespec started;
+  double elapsed;
+  int status;
+
+  clock_gettime(CLOCK_MONOTONIC, &started);
+  status = supervisor_crawl(opts, exe, NULL, &counts, threads_left);
   elapsed = seconds_since(&started);
   log_info("%lld records (%lld ok, %lld errors) in %.3f s: %.1f URLs/s",
            counts.records, counts.ok, counts.errors, elapsed,
            elapsed > 0 ? (double)counts.records / elapsed : 0.0);
-  if(once.stopping && !once.failed)
-    log_warn("stopped by a signal before the end of the URL file");
-  return once.failed || once.stopping ? 1 : 0;
+  return status;
 }
