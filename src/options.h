@@ -24,7 +24,7 @@ struct fetch_policy {
   int64_t max_body_bytes; /* decoded body bytes kept; more: too_large */
   long max_redirects;
   char user_agent[256];
-  int cpu_work;           /* extra passes over each body (benchmarks) */
+  int cpu_work;             /* extra passes over each body (benchmarks) */
   char deny_networks[1024]; /* never connect there: see netpolicy.h */
 };
 
