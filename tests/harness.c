@@ -1,14 +1,21 @@
 /* harness.c - see harness.h. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -241,4 +248,456 @@ json_t *harness_record(const struct crawl_run *run, long long seq)
   }
   ck_assert_msg(found != NULL, "no record for seq %lld", seq);
   return found;
+}
+
+/* --- crawld as a service ------------------------------------------------ */
+
+static const char *const cleared_env[] = { "NOTIFY_SOCKET", "WATCHDOG_USEC",
+                                           "WATCHDOG_PID",
+                                           "CRAWLD_TEST_CRASH_MARKER" };
+
+static const char *failure_log;
+
+/* DIR/.daemons: "+PID" when a daemon starts, "-PID" once it is reaped. */
+static void note_daemon(const struct harness *h, char sign, pid_t pid)
+{
+  char path[300];
+  FILE *file;
+
+  snprintf(path, sizeof(path), "%s/.daemons", h->dir);
+  file = fopen(path, "a");
+  ck_assert_ptr_nonnull(file);
+  fprintf(file, "%c%ld\n", sign, (long)pid);
+  ck_assert_int_eq(fclose(file), 0);
+}
+
+void harness_start_service(struct harness *h)
+{
+  harness_start(h);
+  ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L), 0);
+}
+
+size_t harness_children(pid_t parent, pid_t *pids, size_t size)
+{
+  DIR *proc = opendir("/proc");
+  struct dirent *entry;
+  size_t count = 0;
+
+  ck_assert_ptr_nonnull(proc);
+  while((entry = readdir(proc)) != NULL && count < size) {
+    char path[300];
+    char text[512];
+    FILE *file;
+    char *close_paren;
+    char state;
+    long ppid;
+
+    if(entry->d_name[0] < '0' || entry->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", entry->d_name);
+    file = fopen(path, "r");
+    if(file == NULL)
+      continue;
+    /* "PID (COMM) STATE PPID ...": COMM may hold anything, ')' too. */
+    if(fgets(text, sizeof(text), file) != NULL &&
+       (close_paren = strrchr(text, ')')) != NULL &&
+       sscanf(close_paren + 1, " %c %ld", &state, &ppid) == 2 &&
+       (pid_t)ppid == parent)
+      pids[count++] = (pid_t)atol(entry->d_name);
+    fclose(file);
+  }
+  closedir(proc);
+  return count;
+}
+
+/* The daemons DIR/.daemons lists as started and not reaped. */
+static size_t unreaped_daemons(const struct harness *h, pid_t *pids,
+                               size_t size)
+{
+  char path[300];
+  char line[64];
+  size_t count = 0;
+  FILE *file;
+
+  snprintf(path, sizeof(path), "%s/.daemons", h->dir);
+  file = fopen(path, "r");
+  if(file == NULL)
+    return 0;
+  while(fgets(line, sizeof(line), file) != NULL) {
+    pid_t pid = (pid_t)atol(line + 1);
+
+    if(line[0] == '+' && count < size) {
+      pids[count++] = pid;
+      continue;
+    }
+    for(size_t i = 0; i < count; i++) {
+      if(pids[i] == pid) {
+        pids[i] = pids[--count];
+        break;
+      }
+    }
+  }
+  fclose(file);
+  return count;
+}
+
+void harness_stop_service(struct harness *h)
+{
+  pid_t pids[256];
+  size_t count = unreaped_daemons(h, pids, 256);
+  double end;
+
+  for(size_t i = 0; i < count; i++) {
+    /* It is our child now (the test process that started it has ended and
+     * we are a subreaper), or still the child of this very process
+     * (CK_FORK=no). Either way waitpid() tells, and no other process can
+     * have its pid before we reap it. */
+    if(waitpid(pids[i], NULL, WNOHANG) == 0) {
+      fprintf(stderr, "harness: killing crawld %ld, left running\n",
+              (long)pids[i]);
+      kill(pids[i], SIGKILL);
+      waitpid(pids[i], NULL, 0);
+    }
+  }
+  harness_stop(h);
+  /* Orphans adopted from the test's daemons: worker processes of a killed
+   * daemon end by themselves once their pipes close. Reap them; kill the
+   * ones still there after a while. */
+  end = harness_now() + 10;
+  for(;;) {
+    while(waitpid(-1, NULL, WNOHANG) > 0)
+      continue;
+    count = harness_children(getpid(), pids, 256);
+    if(count == 0)
+      break;
+    if(harness_now() > end) {
+      for(size_t i = 0; i < count; i++) {
+        fprintf(stderr, "harness: killing orphan %ld\n", (long)pids[i]);
+        kill(pids[i], SIGKILL);
+        waitpid(pids[i], NULL, 0);
+      }
+      break;
+    }
+    usleep(HARNESS_POLL_MS * 1000);
+  }
+}
+
+static bool cleared(const char *entry, const char *const env[])
+{
+  size_t name_len = strcspn(entry, "=");
+
+  for(size_t i = 0; i < sizeof(cleared_env) / sizeof(cleared_env[0]); i++) {
+    if(strlen(cleared_env[i]) == name_len &&
+       strncmp(entry, cleared_env[i], name_len) == 0)
+      return true;
+  }
+  for(size_t i = 0; env != NULL && env[i] != NULL; i++) {
+    if(strcspn(env[i], "=") == name_len &&
+       strncmp(entry, env[i], name_len) == 0)
+      return true;
+  }
+  return false;
+}
+
+pid_t harness_daemon_start(const struct harness *h, const char *log_name,
+                           const char *const args[], const char *const env[])
+{
+  const char *crawld = binary("CRAWLD");
+  extern char **environ;
+  const char *argv[64];
+  const char **envp;
+  size_t env_count = 0;
+  size_t envc = 0;
+  char log[512];
+  int argc = 0;
+  pid_t pid;
+
+  snprintf(log, sizeof(log), "%s/%s", h->dir, log_name);
+  argv[argc++] = "crawld";
+  for(int i = 0; args != NULL && args[i] != NULL; i++) {
+    ck_assert_int_lt(argc, 63);
+    argv[argc++] = args[i];
+  }
+  argv[argc] = NULL;
+  while(environ[env_count] != NULL)
+    env_count++;
+  for(size_t i = 0; env != NULL && env[i] != NULL; i++)
+    env_count++;
+  envp = calloc(env_count + 1, sizeof(*envp));
+  ck_assert_ptr_nonnull(envp);
+  for(size_t i = 0; environ[i] != NULL; i++) {
+    if(!cleared(environ[i], env))
+      envp[envc++] = environ[i];
+  }
+  for(size_t i = 0; env != NULL && env[i] != NULL; i++)
+    envp[envc++] = env[i];
+  envp[envc] = NULL;
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if(pid == 0) {
+    int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int null_fd = open("/dev/null", O_RDONLY);
+
+    if(log_fd < 0 || null_fd < 0 || chdir(h->dir) < 0)
+      _exit(127);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execve(crawld, (char *const *)argv, (char *const *)envp);
+    _exit(127);
+  }
+  free(envp);
+  note_daemon(h, '+', pid);
+  return pid;
+}
+
+static int decode_status(int status)
+{
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int harness_daemon_wait(const struct harness *h, pid_t pid, double seconds)
+{
+  double end = harness_now() + seconds;
+
+  for(;;) {
+    int status;
+    pid_t got = waitpid(pid, &status, WNOHANG);
+
+    ck_assert_msg(got >= 0, "waitpid %ld: %s", (long)pid, strerror(errno));
+    if(got == pid) {
+      note_daemon(h, '-', pid);
+      return decode_status(status);
+    }
+    if(harness_now() > end)
+      return -1;
+    usleep(HARNESS_POLL_MS * 1000);
+  }
+}
+
+int harness_daemon_stop(const struct harness *h, pid_t pid, double seconds)
+{
+  int status;
+
+  ck_assert_int_eq(kill(pid, SIGTERM), 0);
+  status = harness_daemon_wait(h, pid, seconds);
+  if(status < 0)
+    status = harness_daemon_kill(h, pid);
+  return status;
+}
+
+int harness_daemon_kill(const struct harness *h, pid_t pid)
+{
+  int status;
+
+  ck_assert_int_eq(kill(pid, SIGKILL), 0);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  note_daemon(h, '-', pid);
+  return decode_status(status);
+}
+
+bool harness_process_running(pid_t pid)
+{
+  char path[64];
+  char text[512];
+  FILE *file;
+  char *close_paren;
+  char state = 'X';
+
+  snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+  file = fopen(path, "r");
+  if(file == NULL)
+    return false;
+  if(fgets(text, sizeof(text), file) != NULL &&
+     (close_paren = strrchr(text, ')')) != NULL)
+    sscanf(close_paren + 1, " %c", &state);
+  fclose(file);
+  return state != 'Z' && state != 'X' && state != 'x';
+}
+
+static void make_dir(const char *path)
+{
+  ck_assert_msg(mkdir(path, 0750) == 0 || errno == EEXIST, "mkdir %s: %s",
+                path, strerror(errno));
+}
+
+void harness_drop_job(const char *state_dir, const char *name,
+                      const void *bytes, size_t len)
+{
+  char tmp[600];
+  char *target;
+  int fd;
+
+  make_dir(state_dir);
+  snprintf(tmp, sizeof(tmp), "%s/incoming", state_dir);
+  make_dir(tmp);
+  snprintf(tmp, sizeof(tmp), "%s/incoming/.tmp", state_dir);
+  make_dir(tmp);
+  snprintf(tmp, sizeof(tmp), "%s/incoming/.tmp/drop-XXXXXX", state_dir);
+  fd = mkstemp(tmp);
+  ck_assert_msg(fd >= 0, "mkstemp %s: %s", tmp, strerror(errno));
+  ck_assert_msg(write(fd, bytes, len) == (ssize_t)len, "write %s: %s", tmp,
+                strerror(errno));
+  ck_assert_int_eq(close(fd), 0);
+  ck_assert_int_ge(asprintf(&target, "%s/incoming/%s", state_dir, name), 0);
+  ck_assert_msg(rename(tmp, target) == 0, "rename to %s: %s", target,
+                strerror(errno));
+  free(target);
+}
+
+char *harness_read_file(const char *path, size_t *len)
+{
+  FILE *file = fopen(path, "r");
+  char *bytes = NULL;
+  size_t size = 0;
+  FILE *memory;
+  char chunk[65536];
+  size_t got;
+
+  if(file == NULL && errno == ENOENT)
+    return NULL;
+  ck_assert_msg(file != NULL, "%s: %s", path, strerror(errno));
+  memory = open_memstream(&bytes, &size);
+  ck_assert_ptr_nonnull(memory);
+  while((got = fread(chunk, 1, sizeof(chunk), file)) > 0)
+    fwrite(chunk, 1, got, memory);
+  ck_assert_msg(!ferror(file), "%s: read error", path);
+  fclose(file);
+  ck_assert_int_eq(fclose(memory), 0);
+  if(len != NULL)
+    *len = size;
+  return bytes;
+}
+
+json_t *harness_read_journal(const char *path, bool torn_tail_ok)
+{
+  size_t len;
+  char *bytes = harness_read_file(path, &len);
+  json_t *records;
+
+  if(bytes == NULL)
+    return NULL;
+  if(len > 0 && bytes[len - 1] != '\n') {
+    char *last = memrchr(bytes, '\n', len);
+
+    ck_assert_msg(torn_tail_ok, "%s ends in a line without a newline", path);
+    len = last != NULL ? (size_t)(last - bytes) + 1 : 0;
+  }
+  records = parse_lines(bytes, len);
+  free(bytes);
+  return records;
+}
+
+double harness_now(void)
+{
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+void harness_deadline_start(struct harness_deadline *deadline, double seconds)
+{
+  deadline->end = harness_now() + seconds;
+}
+
+void harness_on_failure_show(const char *path)
+{
+  failure_log = path;
+}
+
+void harness_deadline_tick(const struct harness_deadline *deadline,
+                           const char *fmt, ...)
+{
+  char what[512];
+  va_list ap;
+
+  if(harness_now() <= deadline->end) {
+    usleep(HARNESS_POLL_MS * 1000);
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof(what), fmt, ap);
+  va_end(ap);
+  if(failure_log != NULL) {
+    size_t len;
+    char *log = harness_read_file(failure_log, &len);
+
+    if(log != NULL) {
+      size_t from = len > 4000 ? len - 4000 : 0;
+
+      fprintf(stderr, "--- last of %s ---\n%s--- end ---\n", failure_log,
+              log + from);
+      free(log);
+    }
+  }
+  ck_abort_msg("timed out waiting for %s", what);
+}
+
+void harness_notify_open(const struct harness *h, struct harness_notify *n)
+{
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+  memset(n, 0, sizeof(*n));
+  ck_assert_int_lt(
+      snprintf(n->path, sizeof(n->path), "%s/notify.sock", h->dir),
+      (int)sizeof(address.sun_path));
+  memcpy(address.sun_path, n->path, strlen(n->path) + 1);
+  n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  ck_assert_int_ge(n->fd, 0);
+  ck_assert_msg(bind(n->fd, (struct sockaddr *)&address, sizeof(address)) == 0,
+                "bind %s: %s", n->path, strerror(errno));
+}
+
+size_t harness_notify_poll(struct harness_notify *n)
+{
+  size_t added = 0;
+  char datagram[4097];
+
+  for(;;) {
+    ssize_t got = recv(n->fd, datagram, sizeof(datagram) - 1, 0);
+    char *line;
+    char *save = NULL;
+
+    if(got < 0 && errno == EINTR)
+      continue;
+    if(got < 0) {
+      ck_assert_msg(errno == EAGAIN || errno == EWOULDBLOCK, "recv: %s",
+                    strerror(errno));
+      return added;
+    }
+    datagram[got] = '\0';
+    for(line = strtok_r(datagram, "\n", &save); line != NULL;
+        line = strtok_r(NULL, "\n", &save)) {
+      if(n->count == n->capacity) {
+        n->capacity = n->capacity == 0 ? 64 : 2 * n->capacity;
+        n->lines = realloc(n->lines, n->capacity * sizeof(*n->lines));
+        ck_assert_ptr_nonnull(n->lines);
+      }
+      n->lines[n->count] = strdup(line);
+      ck_assert_ptr_nonnull(n->lines[n->count]);
+      n->count++;
+      added++;
+    }
+  }
+}
+
+long harness_notify_find(const struct harness_notify *n, size_t from,
+                         const char *prefix)
+{
+  for(size_t i = from; i < n->count; i++) {
+    if(strncmp(n->lines[i], prefix, strlen(prefix)) == 0)
+      return (long)i;
+  }
+  return -1;
+}
+
+void harness_notify_close(struct harness_notify *n)
+{
+  if(n->fd > 0)
+    close(n->fd);
+  for(size_t i = 0; i < n->count; i++)
+    free(n->lines[i]);
+  free(n->lines);
+  memset(n, 0, sizeof(*n));
 }

@@ -54,7 +54,6 @@ void crawl_run_free(struct crawl_run *run);
  */
 json_t *harness_record(const struct crawl_run *run, long long seq);
 
-
 /* --- crawld as a service ------------------------------------------------
  *
  * The service tests start crawld in the background, drop job files into
@@ -88,6 +87,9 @@ int harness_daemon_wait(const struct harness *h, pid_t pid, double seconds);
 int harness_daemon_stop(const struct harness *h, pid_t pid, double seconds);
 /* SIGKILL and reap. Returns as harness_daemon_wait(). */
 int harness_daemon_kill(const struct harness *h, pid_t pid);
+/* The pids of parent's children (from /proc), at most size of them;
+ * returns how many. */
+size_t harness_children(pid_t parent, pid_t *pids, size_t size);
 /* True while the process exists and is not a zombie. */
 bool harness_process_running(pid_t pid);
 
@@ -150,9 +152,10 @@ void harness_notify_open(const struct harness *h, struct harness_notify *n);
 /* Reads every datagram waiting, without blocking; returns how many lines
  * were added. */
 size_t harness_notify_poll(struct harness_notify *n);
-/* Index of the first line at or after from that equals line; -1 if none. */
+/* Index of the first line at or after from that starts with prefix; -1 if
+ * none. */
 long harness_notify_find(const struct harness_notify *n, size_t from,
-                         const char *line);
+                         const char *prefix);
 void harness_notify_close(struct harness_notify *n);
 
 #endif
