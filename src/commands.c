@@ -203,8 +203,7 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
       "errors_by_code", errors_by_code, "status_classes", "none",
       (json_int_t)sum.status_none, "1xx", (json_int_t)sum.status_1xx, "2xx",
       (json_int_t)sum.status_2xx, "3xx", (json_int_t)sum.status_3xx, "4xx",
-      (json_int_t)sum.status_4xx, "5xx", (json_int_t)sum.status_5xx,
-      "last_compare");
+      (json_int_t)sum.status_4xx, "5xx", (json_int_t)sum.status_5xx);
   if(result != NULL) {
     add_performance(svc, result);
     json_object_set_new(result, "last_compare", last_compare(svc));
@@ -330,11 +329,10 @@ static void run_submit(void *owner, json_t *args, const struct ctl_peer *peer,
     snprintf(reply->message, sizeof(reply->message), "submit needs a name");
     return;
   }
+  /* Scan first: inotify may not have claimed it yet, and a name used
+   * before must not answer with the old job. */
+  service_scan(svc);
   id = service_claimed_as(svc, name);
-  if(id == NULL) {
-    service_scan(svc);
-    id = service_claimed_as(svc, name);
-  }
   if(id == NULL) {
     reply->error_code = svc->draining ? "draining" : "not_found";
     snprintf(reply->message, sizeof(reply->message),

@@ -157,50 +157,75 @@ static const struct ctl_command *find_command(const struct ctl *ctl,
   return NULL;
 }
 
+enum ctl_parse ctl_parse_request(const char *line, size_t len,
+                                 struct ctl_request *request)
+{
+  json_t *id_value;
+  json_t *cmd;
+  json_t *args;
+
+  memset(request, 0, sizeof(*request));
+  request->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
+  id_value = json_object_get(request->root, "id");
+  cmd = json_object_get(request->root, "cmd");
+  args = json_object_get(request->root, "args");
+  if(!json_is_object(request->root) || !json_is_integer(id_value))
+    return CTL_REQUEST_INVALID;
+  request->id = json_integer_value(id_value);
+  if(!json_is_string(cmd) || (args != NULL && !json_is_object(args)))
+    return CTL_REQUEST_BAD;
+  request->cmd = json_string_value(cmd);
+  request->args = args;
+  return CTL_REQUEST_OK;
+}
+
+void ctl_request_clear(struct ctl_request *request)
+{
+  json_decref(request->root);
+  memset(request, 0, sizeof(*request));
+}
+
 /* One request line. Returns -1 when the connection must close. */
 static int handle_request(struct ctl_client *client, const char *line,
                           size_t len)
 {
   const struct ctl_command *command;
-  json_t *request = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-  json_t *id_value = json_object_get(request, "id");
-  json_t *cmd = json_object_get(request, "cmd");
-  json_t *args = json_object_get(request, "args");
-  json_int_t id;
+  struct ctl_request request;
+  enum ctl_parse parsed = ctl_parse_request(line, len, &request);
+  json_t *args;
 
-  if(!json_is_object(request) || !json_is_integer(id_value)) {
-    json_decref(request);
+  if(parsed == CTL_REQUEST_INVALID) {
+    ctl_request_clear(&request);
     return -1;
   }
-  id = json_integer_value(id_value);
-  if(!json_is_string(cmd) || (args != NULL && !json_is_object(args))) {
-    send_error(client, id, "bad_request",
+  if(parsed == CTL_REQUEST_BAD) {
+    send_error(client, request.id, "bad_request",
                "a request needs a string cmd and an object args");
-    json_decref(request);
+    ctl_request_clear(&request);
     return 0;
   }
-  command = find_command(client->ctl, json_string_value(cmd));
+  command = find_command(client->ctl, request.cmd);
   if(command == NULL) {
-    send_error(client, id, "unknown_command", json_string_value(cmd));
+    send_error(client, request.id, "unknown_command", request.cmd);
   }
   else if(command->admin && !client->admin) {
-    send_error(client, id, "permission_denied",
+    send_error(client, request.id, "permission_denied",
                "this command is only served on control.sock");
   }
   else {
     if(command->admin)
       log_info("control: %s from pid %ld uid %ld", command->name,
                (long)client->peer.pid, (long)client->peer.uid);
-    if(args == NULL)
+    if(request.args == NULL)
       args = json_object();
     else
-      json_incref(args);
-    answer(client, command, id, args, command->streamed);
-    if(command->streamed && start_watch(client, command, id, args) < 0)
-      send_error(client, id, "busy", "one watch per connection");
+      args = json_incref(request.args);
+    answer(client, command, request.id, args, command->streamed);
+    if(command->streamed && start_watch(client, command, request.id, args) < 0)
+      send_error(client, request.id, "busy", "one watch per connection");
     json_decref(args);
   }
-  json_decref(request);
+  ctl_request_clear(&request);
   return 0;
 }
 
@@ -371,10 +396,18 @@ void ctl_close(struct ctl *ctl)
 
     /* A watcher's stream ends with one last line without "more". */
     if(client->watching != NULL) {
+      struct evbuffer *output = bufferevent_get_output(client->bev);
+      unsigned char *pending;
+
       send_error(client, client->watch_id, "shutting_down",
                  "crawld is stopping");
-      evbuffer_write(bufferevent_get_output(client->bev),
-                     bufferevent_getfd(client->bev));
+      /* The loop will not turn again to write it: send what is queued
+       * now, without blocking on a client that stopped reading. */
+      pending = evbuffer_pullup(output, -1);
+      if(pending != NULL &&
+         send(bufferevent_getfd(client->bev), pending,
+              evbuffer_get_length(output), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        log_debug("control: last watch line lost: %s", strerror(errno));
     }
     client_close(client);
   }

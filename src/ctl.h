@@ -55,6 +55,30 @@ struct ctl_command {
               struct ctl_reply *reply);
 };
 
+/* One request line, parsed by ctl_parse_request(). */
+struct ctl_request {
+  json_t *root;    /* the parsed line; owns cmd and args */
+  json_int_t id;   /* set unless CTL_REQUEST_INVALID */
+  const char *cmd; /* set for CTL_REQUEST_OK only */
+  json_t *args;    /* CTL_REQUEST_OK: the args object, NULL when absent */
+};
+
+enum ctl_parse {
+  CTL_REQUEST_OK,
+  CTL_REQUEST_BAD,    /* answerable (it has an id), but not a command:
+                         no string cmd, or args that are not an object */
+  CTL_REQUEST_INVALID /* not a JSON object with an integer id: there is no
+                         one to answer, so the connection closes */
+};
+
+/* Parses one request line (without its newline) in the order described
+ * above, up to the command lookup, which needs the server. It touches no
+ * socket, so it can be tested on its own. Whatever it returns, release the
+ * request with ctl_request_clear(). */
+enum ctl_parse ctl_parse_request(const char *line, size_t len,
+                                 struct ctl_request *request);
+void ctl_request_clear(struct ctl_request *request);
+
 struct ctl;
 
 /* Creates both sockets in runtime_dir (replacing stale ones) and serves the

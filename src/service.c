@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -161,8 +162,10 @@ static void remember_claim(struct service *svc, const char *id,
 const char *service_claimed_as(const struct service *svc,
                                const char *file_name)
 {
-  for(int i = 0; i < RECENT_CLAIMS; i++) {
-    const struct recent_claim *claim = &svc->claims[i];
+  /* Newest first: a producer may reuse a name for a new file. */
+  for(long long n = svc->claim_count - 1;
+      n >= 0 && n >= svc->claim_count - RECENT_CLAIMS; n--) {
+    const struct recent_claim *claim = &svc->claims[n % RECENT_CLAIMS];
 
     if(claim->file_name != NULL && strcmp(claim->file_name, file_name) == 0)
       return claim->id;
@@ -574,6 +577,7 @@ failed:
 
 static int setup(struct service *svc, char **cause)
 {
+  char absolute[PATH_MAX];
   static const struct pool_owner owner_calls = { next_task, answered, requeue,
                                                  drained, NULL };
   struct pool_owner owner = owner_calls;
@@ -587,6 +591,10 @@ static int setup(struct service *svc, char **cause)
   svc->spool = spool_open(svc->opts.state_dir, svc->opts.max_job_bytes, cause);
   if(svc->spool == NULL)
     return -1;
+  /* Clients (crawlctl submit) reach the spool through the path status
+   * reports, from any working directory. */
+  if(realpath(svc->opts.state_dir, absolute) != NULL)
+    snprintf(svc->opts.state_dir, sizeof(svc->opts.state_dir), "%s", absolute);
   if(mkdir(svc->opts.runtime_dir, 0750) < 0 && errno != EEXIST) {
     cause_set(cause, "cannot create %s: %s", svc->opts.runtime_dir,
               strerror(errno));
