@@ -14,6 +14,8 @@
 #include "pool.h"
 #include "supervisor.h"
 
+#define STOP_SIGNALS 3
+
 struct once {
   const struct supervisor_watch *watch; /* or NULL */
   bool finish_told;                     /* watch->finished was called */
@@ -21,7 +23,7 @@ struct once {
   struct pool *pool;
   struct job *job;
   FILE *output;
-  struct event *stop_signals[2];
+  struct event *stop_signals[STOP_SIGNALS];
   bool stopping; /* a signal asked us to stop taking work */
   bool failed;
 };
@@ -121,7 +123,10 @@ static int setup(struct once *once, const struct crawl_options *opts,
 {
   static const struct pool_owner owner_calls = { next_task, answered, requeue,
                                                  drained, NULL };
-  static const int stop_signal_numbers[2] = { SIGINT, SIGTERM };
+  /* A hangup (the terminal went away) stops the crawl as cleanly as
+   * SIGTERM: the records written so far are flushed, not lost. */
+  static const int stop_signal_numbers[STOP_SIGNALS] = { SIGINT, SIGTERM,
+                                                         SIGHUP };
   struct pool_owner owner = owner_calls;
   char *name =
       opts->job != NULL ? strdup(opts->job) : default_job_name(opts->url_file);
@@ -146,7 +151,7 @@ static int setup(struct once *once, const struct crawl_options *opts,
   free(name);
   if(once->job == NULL)
     return -1;
-  for(int i = 0; i < 2; i++) {
+  for(int i = 0; i < STOP_SIGNALS; i++) {
     once->stop_signals[i] =
         evsignal_new(once->base, stop_signal_numbers[i], on_stop_signal, once);
     if(once->stop_signals[i] == NULL ||
@@ -167,7 +172,7 @@ static int teardown(struct once *once)
   job_close(once->job);
   if(once->output != NULL && once->output != stdout)
     fclose(once->output);
-  for(int i = 0; i < 2; i++) {
+  for(int i = 0; i < STOP_SIGNALS; i++) {
     if(once->stop_signals[i] != NULL)
       event_free(once->stop_signals[i]);
   }
