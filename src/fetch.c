@@ -395,10 +395,35 @@ json_t *fetch_finish(struct fetch *fetch, CURLcode result,
     record.error_message = http_error;
   }
   else if(result != CURLE_OK) {
+    /* libcurl's opening words for a refused scheme; and the two ways its
+     * HTTP reader gives up on a malformed answer with CURLE_RECV_ERROR,
+     * the code of a failed recv() too */
+    static const char refused_scheme[] = "Protocol \"";
+    static const char bad_chunking[] = " in chunked-encoding";
+    static const char huge_headers[] = "Too large response headers";
+    const char *text = fetch->error_text;
+
     record.error = fetch_error_from_curl(result);
-    record.error_message = fetch->error_text[0] != '\0'
-                               ? fetch->error_text
-                               : curl_easy_strerror(result);
+    record.error_message = text[0] != '\0' ? text : curl_easy_strerror(result);
+    /* The codes alone would blame the network or the scheme for what the
+     * server sent, so the text decides. CURLE_UNSUPPORTED_PROTOCOL that is
+     * not a refused scheme is an answer that is not HTTP/1.x: HTTP/0.9,
+     * which any other protocol looks like, or an unknown version. */
+    if((result == CURLE_UNSUPPORTED_PROTOCOL &&
+        strncmp(text, refused_scheme, sizeof(refused_scheme) - 1) != 0) ||
+       (result == CURLE_RECV_ERROR &&
+        (strstr(text, bad_chunking) != NULL ||
+         strncmp(text, huge_headers, sizeof(huge_headers) - 1) == 0)))
+      record.error = RESULT_ERR_BAD_RESPONSE;
+    /* libcurl 7.88 says only "out of memory" when a header line is over
+     * its 100 KiB limit; once an answer's status line is in, that is far
+     * likelier than a failed malloc() */
+    else if(result == CURLE_OUT_OF_MEMORY && text[0] == '\0' &&
+            record.status > 0) {
+      record.error = RESULT_ERR_BAD_RESPONSE;
+      record.error_message =
+          "response header line too long for libcurl (or out of memory)";
+    }
   }
   else if(record.status >= 400) {
     record.error = RESULT_ERR_HTTP_ERROR;

@@ -43,6 +43,11 @@
  *                           http://HOST/redirect-abs/N-1, HOST being the
  *                           request's Host header
  *   /redirect-loop          302 to itself
+ *   /redirect-new/N         302 to /redirect-new/N+1: a new URL at every
+ *                           hop, never an end (N below 1000000000)
+ *   /redirect-long?bytes=N  302 to "/redirect/0?pad=xxx...", a Location of
+ *                           N bytes (default 204800, at least 16, at most
+ *                           16777216)
  *   /redirect-to?url=URL    302 to URL verbatim, whatever its scheme (400
  *                           without url, or when it holds CR, LF or NUL)
  *   /large?bytes=N          text/plain, N bytes of the pattern (default
@@ -59,6 +64,9 @@
  *                           bytes (default 100, at most 10240)
  *   /reset?after=N          Content-Length: 1000000, N bytes of the pattern
  *                           (default 1000, below 1000000), then a TCP reset
+ *   /false-encoding/NAME    Content-Encoding: NAME, spelt as in the path,
+ *                           on a page titled "false encoding" that is not
+ *                           encoded at all (400 when NAME is empty)
  *   /html?title=T&text=X    page with title T and body X inserted verbatim,
  *                           unescaped (both default to empty)
  *   /big-title?chars=N      page whose title is N 'x' (default 100000, at
@@ -83,8 +91,40 @@
  *   /garbage                "SSH-2.0-OpenSSH_9.0\r\n", then closes
  *   /reset-headers          a 200 status line and headers with
  *                           Content-Length: 100, then a TCP reset
+ *   /slow-headers           a 200 status line, then "X-Slow: slow\r\n"
+ *                           over and over, one byte every 200 ms: the
+ *                           header block never ends
+ *   /endless-headers        a 200 status line, then "X-Endless: endless\r\n"
+ *                           over and over, as fast as the client reads
+ *   /short-body             Content-Length: 1000, then 10 bytes of the
+ *                           pattern, then closes
+ *   /long-body              Content-Length: 10, then 1000 bytes of the
+ *                           pattern, then closes
+ *   /chunked-bad-size       chunked, with the chunk size "zz"
+ *   /chunked-no-crlf        chunked, a 10-byte chunk followed by "XX"
+ *                           instead of CRLF
+ *   /http09                 an HTTP/0.9 answer: a page, no status line and
+ *                           no headers, then closes
+ *   /tls-hello              a TLS 1.2 ServerHello record, then closes
+ *   /interim-storm          1000 interim answers, 100 Continue and 103
+ *                           Early Hints by turns, then a page
+ *   /many-cookies           a page after 2000 Set-Cookie headers
+ *   /nul-in-header-name     a page with the header "X-Nul\0Name: x"
+ *   /bad-header-name        a page with the header "X-Bad\xff\xfe\x7f
+ *                           Name: x" (bytes no token allows, a space)
+ *   /status-999             a page with the status line
+ *                           "HTTP/1.1 999 Request denied"
+ *   /no-reason              a page with the status line "HTTP/1.1 200",
+ *                           no reason phrase
+ *   /bad-version            a page with the status line "HTTP/1.2 200 OK",
+ *                           a version that does not exist
  *   anything else           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
  *                           "Connection: close\r\n\r\nok", then closes
+ *
+ * A page on the raw port is titled as its path without the '/'
+ * ("many-cookies"). It comes with Content-Type: text/html; charset=utf-8,
+ * Content-Length and Connection: close, but for /http09, which sends the
+ * page alone; the server closes once it is sent.
  */
 
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -138,6 +178,8 @@
 #define MAX_STREAM_BYTES ((uint64_t)1 << 40)
 #define MAX_REDIRECTS 1000000000
 #define MAX_TITLE_CHARS (64 * 1024 * 1024)
+#define DEFAULT_LOCATION_BYTES (200 * 1024)
+#define MAX_LOCATION_BYTES (16 * 1024 * 1024)
 #define INDEX_LINKS 10
 
 #define HTML "text/html; charset=utf-8"
@@ -163,6 +205,13 @@
 
 /* Longest request line plus headers the raw port reads */
 #define RAW_MAX_REQUEST (64 * 1024)
+/* /slow-headers: the time between two bytes */
+#define RAW_DRIP_MS 200
+/* /endless-headers: how much to queue each time the client has read all */
+#define RAW_FLOOD_BYTES (64 * 1024)
+/* Many, but their headers stay well below libcurl's limit of 300 KiB */
+#define RAW_INTERIM_ANSWERS 1000
+#define RAW_COOKIES 2000
 
 /*
  * What /invalid-utf8 sends. The title is
@@ -266,13 +315,19 @@ struct stream {
   enum stream_ending ending;
 };
 
-/* What a raw connection does once its answer is written */
-enum raw_ending { RAW_STAY_OPEN, RAW_CLOSE, RAW_RESET };
+/*
+ * What a raw connection does once its answer is written: stay open, close,
+ * reset, or go on sending its unit forever, one byte per RAW_DRIP_MS or as
+ * fast as the client reads
+ */
+enum raw_ending { RAW_STAY_OPEN, RAW_CLOSE, RAW_RESET, RAW_DRIP, RAW_FLOOD };
 
 struct raw_conn {
   LIST_ENTRY(raw_conn) link;
   struct bufferevent *bev;
-  struct event *reset_timer;
+  struct event *timer;  /* next drip, or next look before a reset */
+  const char *unit;     /* what RAW_DRIP and RAW_FLOOD repeat */
+  size_t unit_sent;     /* bytes of the repeated unit sent so far */
   char *path;           /* of the request line, once read */
   size_t request_bytes; /* read so far, to refuse endless headers */
   bool answered;
@@ -987,6 +1042,41 @@ static int handle_redirect_loop(struct request *rq)
   return send_redirect(rq, "/redirect-loop");
 }
 
+static int handle_redirect_new(struct request *rq)
+{
+  char location[48];
+  uint64_t hop;
+
+  /* the next hop must still be a number this route takes */
+  if(!parse_decimal(rq->arg, strlen(rq->arg), MAX_REDIRECTS - 1, &hop))
+    return HTTP_BADREQUEST;
+  snprintf(location, sizeof(location), "/redirect-new/%" PRIu64, hop + 1);
+  return send_redirect(rq, location);
+}
+
+static int handle_redirect_long(struct request *rq)
+{
+  static const char target[] = "/redirect/0?pad=";
+  uint64_t bytes;
+  char *location;
+  int status;
+
+  if(!number_param(rq->query, "bytes", DEFAULT_LOCATION_BYTES,
+                   MAX_LOCATION_BYTES, &bytes) ||
+     bytes < sizeof(target) - 1)
+    return HTTP_BADREQUEST;
+  location = malloc((size_t)bytes + 1);
+  if(!location)
+    return HTTP_INTERNAL;
+  memcpy(location, target, sizeof(target) - 1);
+  memset(location + sizeof(target) - 1, 'x',
+         (size_t)bytes - (sizeof(target) - 1));
+  location[bytes] = '\0';
+  status = send_redirect(rq, location);
+  free(location);
+  return status;
+}
+
 static int handle_redirect_to(struct request *rq)
 {
   const char *raw;
@@ -1048,6 +1138,17 @@ static int handle_reset(struct request *rq)
   if(add_content_length(rq, RESET_DECLARED_LENGTH) < 0)
     return HTTP_INTERNAL;
   return stream_start(rq, after, 0, END_WITH_RESET);
+}
+
+static int handle_false_encoding(struct request *rq)
+{
+  if(!*rq->arg)
+    return HTTP_BADREQUEST;
+  if(add_header(rq, "Content-Encoding", rq->arg) < 0)
+    return HTTP_INTERNAL;
+  return send_page(rq, HTTP_OK,
+                   "<html><head><title>false encoding</title></head>"
+                   "<body>not encoded at all</body></html>");
 }
 
 static int handle_invalid_utf8(struct request *rq)
@@ -1181,6 +1282,8 @@ static const struct route routes[] = {
   { "/redirect/*", handle_redirect },
   { "/redirect-abs/*", handle_redirect_abs },
   { "/redirect-loop", handle_redirect_loop },
+  { "/redirect-new/*", handle_redirect_new },
+  { "/redirect-long", handle_redirect_long },
   { "/redirect-to", handle_redirect_to },
   { "/large", handle_large },
   { "/endless", handle_endless },
@@ -1188,6 +1291,7 @@ static const struct route routes[] = {
   { "/invalid-utf8", handle_invalid_utf8 },
   { "/gzip-bomb", handle_gzip_bomb },
   { "/reset", handle_reset },
+  { "/false-encoding/*", handle_false_encoding },
   { "/html", handle_html },
   { "/big-title", handle_big_title },
   { "/headers-only", handle_headers_only },
@@ -1247,16 +1351,74 @@ static void dispatch(struct evhttp_request *req, void *arg)
 static void raw_conn_free(struct raw_conn *conn)
 {
   LIST_REMOVE(conn, link);
-  if(conn->reset_timer)
-    event_free(conn->reset_timer);
+  if(conn->timer)
+    event_free(conn->timer);
   bufferevent_free(conn->bev);
   free(conn->path);
   free(conn);
 }
 
-static int raw_send(struct raw_conn *conn, const char *bytes)
+static int raw_write(struct raw_conn *conn, const void *bytes, size_t len)
 {
-  return bufferevent_write(conn->bev, bytes, strlen(bytes));
+  return bufferevent_write(conn->bev, bytes, len);
+}
+
+static int raw_send(struct raw_conn *conn, const char *text)
+{
+  return raw_write(conn, text, strlen(text));
+}
+
+static int raw_printf(struct raw_conn *conn, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int raw_printf(struct raw_conn *conn, const char *fmt, ...)
+{
+  va_list args;
+  int printed;
+
+  va_start(args, fmt);
+  printed = evbuffer_add_vprintf(bufferevent_get_output(conn->bev), fmt, args);
+  va_end(args);
+  return printed < 0 ? -1 : 0;
+}
+
+/* Sends len bytes of the pattern, as the streams of the HTTP port do */
+static int raw_pattern(struct raw_conn *conn, size_t len)
+{
+  size_t sent;
+
+  for(sent = 0; sent < len; sent += PATTERN_LEN) {
+    if(raw_write(conn, PATTERN,
+                 len - sent < PATTERN_LEN ? len - sent : PATTERN_LEN) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* The page of a raw route, titled as its path without the '/' */
+static char *raw_page(const struct raw_conn *conn)
+{
+  return format_string("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                       "<title>%s</title></head><body>%s</body></html>",
+                       conn->path + 1, conn->path + 1);
+}
+
+/* Ends the header block the route has begun, sends the page and closes */
+static int raw_end_with_page(struct raw_conn *conn)
+{
+  char *page = raw_page(conn);
+  int rc;
+
+  if(!page)
+    return -1;
+  conn->ending = RAW_CLOSE;
+  rc = raw_printf(conn,
+                  "Content-Type: " HTML "\r\n"
+                  "Content-Length: %zu\r\n"
+                  "Connection: close\r\n\r\n%s",
+                  strlen(page), page);
+  free(page);
+  return rc;
 }
 
 static int raw_hang(struct raw_conn *conn)
@@ -1279,6 +1441,169 @@ static int raw_reset_headers(struct raw_conn *conn)
                         "Content-Length: 100\r\n\r\n");
 }
 
+static int raw_slow_headers(struct raw_conn *conn)
+{
+  struct timeval interval = ms_to_timeval(RAW_DRIP_MS);
+
+  conn->ending = RAW_DRIP;
+  conn->unit = "X-Slow: slow\r\n";
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n") < 0)
+    return -1;
+  return evtimer_add(conn->timer, &interval);
+}
+
+static int raw_endless_headers(struct raw_conn *conn)
+{
+  conn->ending = RAW_FLOOD;
+  conn->unit = "X-Endless: endless\r\n";
+  /* the flood starts once the status line is written */
+  return raw_send(conn, "HTTP/1.1 200 OK\r\n");
+}
+
+/* Announces declared bytes of text/plain, sends sent bytes and closes */
+static int raw_lying_length(struct raw_conn *conn, size_t declared,
+                            size_t sent)
+{
+  conn->ending = RAW_CLOSE;
+  if(raw_printf(conn,
+                "HTTP/1.1 200 OK\r\n"
+                "Content-Type: " TEXT "\r\n"
+                "Content-Length: %zu\r\n"
+                "Connection: close\r\n\r\n",
+                declared) < 0)
+    return -1;
+  return raw_pattern(conn, sent);
+}
+
+static int raw_short_body(struct raw_conn *conn)
+{
+  return raw_lying_length(conn, 1000, 10);
+}
+
+static int raw_long_body(struct raw_conn *conn)
+{
+  return raw_lying_length(conn, 10, 1000);
+}
+
+/* Sends a chunked text/plain answer whose body is chunks, then closes */
+static int raw_chunked(struct raw_conn *conn, const char *chunks)
+{
+  conn->ending = RAW_CLOSE;
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n"
+                    "Content-Type: " TEXT "\r\n"
+                    "Transfer-Encoding: chunked\r\n"
+                    "Connection: close\r\n\r\n") < 0)
+    return -1;
+  return raw_send(conn, chunks);
+}
+
+static int raw_chunked_bad_size(struct raw_conn *conn)
+{
+  return raw_chunked(conn, "zz\r\n0123456789\r\n0\r\n\r\n");
+}
+
+static int raw_chunked_no_crlf(struct raw_conn *conn)
+{
+  return raw_chunked(conn, "a\r\n0123456789XX0\r\n\r\n");
+}
+
+static int raw_http09(struct raw_conn *conn)
+{
+  char *page = raw_page(conn);
+  int rc;
+
+  if(!page)
+    return -1;
+  conn->ending = RAW_CLOSE;
+  rc = raw_send(conn, page);
+  free(page);
+  return rc;
+}
+
+static int raw_tls_hello(struct raw_conn *conn)
+{
+  /* a record (handshake, TLS 1.2, 44 bytes) holding a ServerHello (40
+     bytes): TLS 1.2, 32 random bytes, no session id, cipher suite
+     TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, no compression, no extensions */
+  static const unsigned char server_hello[] = {
+    0x16, 0x03, 0x03, 0x00, 0x2c, 0x02, 0x00, 0x00, 0x28, 0x03,
+    0x03, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+    0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12,
+    0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c,
+    0x1d, 0x1e, 0x1f, 0x00, 0xc0, 0x2f, 0x00, 0x00, 0x00
+  };
+
+  conn->ending = RAW_CLOSE;
+  return raw_write(conn, server_hello, sizeof(server_hello));
+}
+
+static int raw_interim_storm(struct raw_conn *conn)
+{
+  int i;
+
+  for(i = 0; i < RAW_INTERIM_ANSWERS; i++) {
+    if(raw_send(conn, i % 2 ? "HTTP/1.1 103 Early Hints\r\n"
+                              "Link: </site/0>; rel=preload\r\n\r\n"
+                            : "HTTP/1.1 100 Continue\r\n\r\n") < 0)
+      return -1;
+  }
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n") < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
+static int raw_many_cookies(struct raw_conn *conn)
+{
+  int i;
+
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n") < 0)
+    return -1;
+  for(i = 0; i < RAW_COOKIES; i++) {
+    if(raw_printf(conn, "Set-Cookie: c%d=%d; Path=/\r\n", i, i) < 0)
+      return -1;
+  }
+  return raw_end_with_page(conn);
+}
+
+static int raw_nul_in_header_name(struct raw_conn *conn)
+{
+  static const char header[] = "X-Nul\0Name: x\r\n";
+
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n") < 0 ||
+     raw_write(conn, header, sizeof(header) - 1) < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
+static int raw_bad_header_name(struct raw_conn *conn)
+{
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n"
+                    "X-Bad\xff\xfe\x7f Name: x\r\n") < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
+static int raw_status_999(struct raw_conn *conn)
+{
+  if(raw_send(conn, "HTTP/1.1 999 Request denied\r\n") < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
+static int raw_no_reason(struct raw_conn *conn)
+{
+  if(raw_send(conn, "HTTP/1.1 200\r\n") < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
+static int raw_bad_version(struct raw_conn *conn)
+{
+  if(raw_send(conn, "HTTP/1.2 200 OK\r\n") < 0)
+    return -1;
+  return raw_end_with_page(conn);
+}
+
 static int raw_ok(struct raw_conn *conn)
 {
   conn->ending = RAW_CLOSE;
@@ -1292,6 +1617,21 @@ static const struct raw_route raw_routes[] = {
   { "/hang", raw_hang },
   { "/garbage", raw_garbage },
   { "/reset-headers", raw_reset_headers },
+  { "/slow-headers", raw_slow_headers },
+  { "/endless-headers", raw_endless_headers },
+  { "/short-body", raw_short_body },
+  { "/long-body", raw_long_body },
+  { "/chunked-bad-size", raw_chunked_bad_size },
+  { "/chunked-no-crlf", raw_chunked_no_crlf },
+  { "/http09", raw_http09 },
+  { "/tls-hello", raw_tls_hello },
+  { "/interim-storm", raw_interim_storm },
+  { "/many-cookies", raw_many_cookies },
+  { "/nul-in-header-name", raw_nul_in_header_name },
+  { "/bad-header-name", raw_bad_header_name },
+  { "/status-999", raw_status_999 },
+  { "/no-reason", raw_no_reason },
+  { "/bad-version", raw_bad_version },
 };
 
 static void raw_answer(struct raw_conn *conn)
@@ -1327,15 +1667,46 @@ static void raw_reset_when_sent(struct raw_conn *conn)
     reset_connection(bufferevent_getfd(conn->bev));
     raw_conn_free(conn);
   }
-  else if(evtimer_add(conn->reset_timer, &retry) < 0)
+  else if(evtimer_add(conn->timer, &retry) < 0)
     raw_conn_free(conn);
 }
 
-static void raw_on_reset_timer(evutil_socket_t fd, short what, void *arg)
+/* Sends the next byte of the unit and waits for the time of the next one */
+static void raw_drip(struct raw_conn *conn)
 {
+  struct timeval interval = ms_to_timeval(RAW_DRIP_MS);
+  const char *next = conn->unit + conn->unit_sent % strlen(conn->unit);
+
+  if(raw_write(conn, next, 1) < 0 || evtimer_add(conn->timer, &interval) < 0)
+    raw_conn_free(conn);
+  else
+    conn->unit_sent++;
+}
+
+/* Queues RAW_FLOOD_BYTES more of the unit; again once the client read it */
+static void raw_flood(struct raw_conn *conn)
+{
+  size_t queued;
+
+  for(queued = 0; queued < RAW_FLOOD_BYTES; queued += strlen(conn->unit)) {
+    if(raw_send(conn, conn->unit) < 0) {
+      raw_conn_free(conn);
+      return;
+    }
+  }
+}
+
+/* Next drip, or next look whether the connection can be reset */
+static void raw_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+  struct raw_conn *conn = arg;
+
   (void)fd;
   (void)what;
-  raw_reset_when_sent(arg);
+  if(conn->ending == RAW_DRIP)
+    raw_drip(conn);
+  else
+    raw_reset_when_sent(conn);
 }
 
 /* Reads the request line and headers, then answers; ignores the rest */
@@ -1383,6 +1754,8 @@ static void raw_on_written(struct bufferevent *bev, void *arg)
     raw_conn_free(conn);
   else if(conn->ending == RAW_RESET)
     raw_reset_when_sent(conn);
+  else if(conn->ending == RAW_FLOOD)
+    raw_flood(conn);
 }
 
 static void raw_on_event(struct bufferevent *bev, short events, void *arg)
@@ -1420,10 +1793,10 @@ static void raw_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     return;
   }
   LIST_INSERT_HEAD(&server->raw_conns, conn, link);
-  conn->reset_timer = evtimer_new(server->base, raw_on_reset_timer, conn);
+  conn->timer = evtimer_new(server->base, raw_on_timer, conn);
   bufferevent_setcb(conn->bev, raw_on_read, raw_on_written, raw_on_event,
                     conn);
-  if(!conn->reset_timer || bufferevent_enable(conn->bev, EV_READ) < 0)
+  if(!conn->timer || bufferevent_enable(conn->bev, EV_READ) < 0)
     raw_conn_free(conn);
 }
 
