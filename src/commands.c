@@ -36,8 +36,8 @@ static const char *state_name(const struct service *svc)
   return "running";
 }
 
-/* The statistics of every worker slot whose last record came from kind
- * (or all of them for kind -1). */
+/* The statistics of every worker slot whose last record came from kind,
+ * or for kind -1 of all of them and of the records no worker made. */
 static int collect(const struct service *svc, int kind,
                    const struct stats_worker **workers,
                    struct stats_counters *sum)
@@ -52,6 +52,10 @@ static int collect(const struct service *svc, int kind,
       continue;
     workers[count++] = &svc->stats[i];
     stats_add(sum, &svc->stats[i]);
+  }
+  if(kind < 0 && svc->unattributed.counters.records > 0) {
+    workers[count++] = &svc->unattributed;
+    stats_add(sum, &svc->unattributed);
   }
   return count;
 }
@@ -77,7 +81,7 @@ static json_t *latency(const struct stats_counters *counters)
 /* throughput and latency_ms, per kind and in total. */
 static void add_performance(const struct service *svc, json_t *result)
 {
-  const struct stats_worker *workers[OPTIONS_MAX_WORKERS];
+  const struct stats_worker *workers[STATS_SOURCES];
   json_t *throughput = json_object();
   json_t *latency_ms = json_object();
   struct stats_counters sum;
@@ -158,7 +162,7 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
                        struct ctl_reply *reply)
 {
   struct service *svc = owner;
-  const struct stats_worker *workers[OPTIONS_MAX_WORKERS];
+  const struct stats_worker *workers[STATS_SOURCES];
   struct pool_kind_counts kinds[2];
   struct stats_counters sum;
   long long queued_urls = 0;
@@ -286,7 +290,7 @@ static void run_stats(void *owner, json_t *args, const struct ctl_peer *peer,
                       struct ctl_reply *reply)
 {
   struct service *svc = owner;
-  const struct stats_worker *workers[OPTIONS_MAX_WORKERS];
+  const struct stats_worker *workers[STATS_SOURCES];
   json_t *by_kind = json_object();
   json_t *by_worker = json_object();
   struct stats_counters sum;
@@ -393,7 +397,8 @@ static void run_reload(void *owner, json_t *args, const struct ctl_peer *peer,
   (void)args;
   (void)peer;
   if(service_reload(owner, &cause) < 0) {
-    reply->error_code = "invalid_config";
+    reply->error_code =
+        ((struct service *)owner)->stopping ? "stopping" : "invalid_config";
     snprintf(reply->message, sizeof(reply->message), "%s",
              cause != NULL ? cause : "out of memory");
   }

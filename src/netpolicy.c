@@ -69,11 +69,17 @@ int netpolicy_parse(const char *text, struct netpolicy *policy, char *err,
     snprintf(err, err_size, "out of memory");
     return -1;
   }
+  /* "none" must be said on its own: next to networks it would read as a
+   * typo, and an empty value as a forgotten one. */
+  if(strcmp(text, "none") == 0) {
+    free(copy);
+    return 0;
+  }
   while(rc == 0) {
     token = strsep(&cursor, ", \t");
     if(token == NULL)
       break;
-    if(token[0] == '\0' || strcmp(token, "none") == 0)
+    if(token[0] == '\0')
       continue;
     if(policy->count == NETPOLICY_MAX_RULES) {
       snprintf(err, err_size, "more than %d networks", NETPOLICY_MAX_RULES);
@@ -85,6 +91,10 @@ int netpolicy_parse(const char *text, struct netpolicy *policy, char *err,
       policy->count++;
   }
   free(copy);
+  if(rc == 0 && policy->count == 0) {
+    snprintf(err, err_size, "no networks given (write 'none' for none)");
+    return -1;
+  }
   return rc;
 }
 

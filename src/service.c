@@ -301,8 +301,7 @@ static void count_record(struct service *svc, json_t *body)
   struct stats_sample sample = { 0 };
   struct timespec now;
 
-  /* worker_crash records come from the pool, not from a worker. */
-  if(kind == NULL || worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
+  if(worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
     return;
   sample.ok = json_is_true(json_object_get(body, "ok"));
   sample.error = json_is_object(error)
@@ -316,6 +315,12 @@ static void count_record(struct service *svc, json_t *body)
   sample.total_ms = json_number_value(
       json_object_get(json_object_get(body, "timing"), "total_ms"));
   clock_gettime(CLOCK_MONOTONIC, &now);
+  /* worker_crash records come from the pool, not from a worker: they count
+   * in the totals only. */
+  if(kind == NULL) {
+    stats_record(&svc->unattributed, &sample, &now);
+    return;
+  }
   svc->stats_kind[worker_id] =
       strcmp(kind, "process") == 0 ? WORKER_PROCESS : WORKER_THREAD;
   stats_record(&svc->stats[worker_id], &sample, &now);
@@ -471,7 +476,8 @@ static void apply_settings(struct service *svc, struct crawl_options *fresh)
   if(strcmp(fresh->state_dir, svc->opts.state_dir) != 0 ||
      strcmp(fresh->runtime_dir, svc->opts.runtime_dir) != 0)
     log_warn("reload: state_dir and runtime_dir change only at a restart");
-  if(options_window(fresh) != options_window(&svc->opts))
+  /* svc->opts.window is the pool's, resolved at start-up. */
+  if(options_window(fresh) != svc->opts.window)
     log_warn("reload: the window (and an inflight above it) changes only at "
              "a restart");
   snprintf(fresh->state_dir, sizeof(fresh->state_dir), "%s",
@@ -495,6 +501,7 @@ int service_reload(struct service *svc, char **cause)
 
   *cause = NULL;
   if(svc->stopping) {
+    log_warn("reload refused: crawld is stopping");
     *cause = strdup("crawld is stopping");
     return -1;
   }
@@ -686,6 +693,8 @@ int service_run(const struct crawl_options *flags, int argc, char **argv,
     *threads_left = 0;
     return 2;
   }
+  /* The window the pool keeps for good; reloads compare against it. */
+  svc.opts.window = options_window(&svc.opts);
   if(setup(&svc, &cause) < 0) {
     log_err("%s", cause != NULL ? cause : "out of memory");
     free(cause);

@@ -20,6 +20,9 @@
 /* Finished jobs remembered for crawlctl jobs, and claims for submit. */
 #define RECENT_JOBS 32
 #define RECENT_CLAIMS 256
+/* Where statistics come from: every worker slot, and records no worker
+ * made (worker_crash). */
+#define STATS_SOURCES (OPTIONS_MAX_WORKERS + 1)
 
 /* A claimed job waiting for its turn. */
 struct queued_job {
@@ -74,6 +77,7 @@ struct service {
   long long records;
   struct stats_worker stats[OPTIONS_MAX_WORKERS];
   enum worker_kind stats_kind[OPTIONS_MAX_WORKERS]; /* of its last record */
+  struct stats_worker unattributed; /* worker_crash records: no worker */
   struct timespec started;
   struct event *signals[3];
   struct event *watch; /* inotify on incoming/ */

@@ -65,6 +65,8 @@ static const struct {
   { "fetch", "max_body", "2M" },
   { "fetch", "max_redirects", "0" },
   { "fetch", "user_agent", "TestBot/2.0 (+https://example.org/bot)" },
+  { "fetch", "cpu_work", "7" },
+  { "fetch", "deny_networks", "10.0.0.0/8 fd00::/8" },
   { "spool", "max_active_jobs", "16" },
   { "spool", "max_job_size", "512K" },
   { "spool", "rescan_interval", "0.5" },
@@ -264,6 +266,8 @@ static void assert_options_eq(const struct crawl_options *got,
   ck_assert_int_eq(got->fetch.max_body_bytes, want->fetch.max_body_bytes);
   ck_assert_int_eq(got->fetch.max_redirects, want->fetch.max_redirects);
   ck_assert_str_eq(got->fetch.user_agent, want->fetch.user_agent);
+  ck_assert_int_eq(got->fetch.cpu_work, want->fetch.cpu_work);
+  ck_assert_str_eq(got->fetch.deny_networks, want->fetch.deny_networks);
   ck_assert_int_eq(got->max_active_jobs, want->max_active_jobs);
   ck_assert_int_eq(got->max_job_bytes, want->max_job_bytes);
   ck_assert_int_eq(got->rescan_interval_ms, want->rescan_interval_ms);
@@ -294,6 +298,9 @@ static void every_key_options(struct crawl_options *want)
   want->fetch.max_redirects = 0;
   snprintf(want->fetch.user_agent, sizeof(want->fetch.user_agent),
            "TestBot/2.0 (+https://example.org/bot)");
+  want->fetch.cpu_work = 7;
+  snprintf(want->fetch.deny_networks, sizeof(want->fetch.deny_networks),
+           "10.0.0.0/8 fd00::/8");
   want->max_active_jobs = 16;
   want->max_job_bytes = 512 << 10;
   want->rescan_interval_ms = 500;

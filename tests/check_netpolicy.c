@@ -95,11 +95,15 @@ END_TEST
 
 START_TEST(test_none_is_the_empty_list)
 {
+  char err[160];
+
   parse_ok("none");
   ck_assert_int_eq(policy.count, 0);
   ck_assert(!denied("169.254.169.254"));
-  parse_ok("");
-  ck_assert_int_eq(policy.count, 0);
+  ck_assert_int_eq(netpolicy_parse("", &policy, err, sizeof(err)), -1);
+  ck_assert_str_eq(err, "no networks given (write 'none' for none)");
+  ck_assert_int_eq(
+      netpolicy_parse("none 10.0.0.0/8", &policy, err, sizeof(err)), -1);
 }
 END_TEST
 
