@@ -4,8 +4,9 @@
 #   sh tests/quickstart.sh demo    install build dependencies, build, and crawl a small
 #                                  site served on 127.0.0.1 by the project's test server
 #   sh tests/quickstart.sh check   install build dependencies, build, and run the whole
-#                                  test suite: plain build, make distcheck, and again
-#                                  under AddressSanitizer + UndefinedBehaviorSanitizer
+#                                  test suite: plain build, make distcheck, again
+#                                  under AddressSanitizer + UndefinedBehaviorSanitizer,
+#                                  and 30 s of every libFuzzer target
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +15,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the demo need.
 packages="autoconf automake make gcc pkg-config libcurl4-openssl-dev libevent-dev
 libjansson-dev libssl-dev zlib1g-dev libinih-dev libsystemd-dev libxml2-dev check jq
-ca-certificates systemd procps"
+ca-certificates systemd procps clang libclang-rt-14-dev"
 
 install_dependencies() {
 	missing=""
@@ -44,7 +45,7 @@ build() {
 demo() {
 	build "$top/build"
 	cd "$top/build"
-	make -s -j"$jobs" tests/testserver
+	make -s -j"$jobs" tests/testserver crawlctl
 	work=$(mktemp -d)
 	./tests/testserver --pages 200 >"$work/ports" &
 	server=$!
@@ -76,6 +77,28 @@ demo() {
 	jq -r '.worker.kind // "supervisor (bad line)"' "$work/results.jsonl" | sort | uniq -c
 	echo "== the ones that went wrong =="
 	jq -c 'select(.ok | not) | {seq, url, error}' "$work/results.jsonl"
+	echo
+	echo "== the same list through the service, driven by crawlctl =="
+	: >"$work/crawld.conf"
+	./crawld --config "$work/crawld.conf" --state-dir "$work/state" \
+		--runtime-dir "$work/run" --threads 1 --processes 1 --timeout 2 \
+		2>"$work/crawld.log" &
+	daemon=$!
+	trap 'kill $daemon $server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+	export CRAWLD_RUNTIME_DIR="$work/run"
+	while ! ./crawlctl status >/dev/null 2>&1; do sleep 0.1; done
+	job=$(./crawlctl submit "$work/urls.txt")
+	echo "submitted as job $job"
+	until [ "$(./crawlctl --json job "$job" | jq -r .state)" = done ]; do
+		sleep 0.2
+	done
+	./crawlctl jobs
+	echo
+	./crawlctl status
+	kill "$daemon"
+	wait "$daemon" || true
+	echo
+	echo "journal: $(wc -l <"$work/state/done/$job.jsonl") records in $work/state/done/$job.jsonl"
 }
 
 check() {
@@ -83,7 +106,9 @@ check() {
 	(cd "$top/build" && make -s -j"$jobs" check && make -s distcheck)
 	build "$top/build-sanitizers" --enable-sanitizers
 	(cd "$top/build-sanitizers" && make -s -j"$jobs" check)
-	echo "quickstart: all tests passed (plain, distcheck, sanitizers)"
+	build "$top/build-fuzz" CC=clang --enable-fuzzing
+	(cd "$top/build-fuzz" && make -s fuzz-smoke)
+	echo "quickstart: all tests passed (plain, distcheck, sanitizers, fuzz smoke)"
 }
 
 case "${1:-}" in
