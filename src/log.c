@@ -9,7 +9,8 @@
 
 #include "log.h"
 
-static int log_level = LOG_INFO;
+/* Atomic: a reload sets it while worker threads may be logging. */
+static _Atomic int log_level = LOG_INFO;
 static const char *log_ident = "crawld";
 
 static const struct {
