@@ -701,3 +701,56 @@ void harness_notify_close(struct harness_notify *n)
   free(n->lines);
   memset(n, 0, sizeof(*n));
 }
+
+static int compare_fds(const void *a, const void *b)
+{
+  int x = *(const int *)a;
+  int y = *(const int *)b;
+
+  return (x > y) - (x < y);
+}
+
+size_t harness_open_fds(pid_t pid, char **list)
+{
+  char path[64];
+  DIR *dir;
+  struct dirent *entry;
+  int *fds = NULL;
+  size_t count = 0;
+  size_t capacity = 0;
+  FILE *out;
+  size_t size;
+
+  snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+  dir = opendir(path);
+  ck_assert_msg(dir != NULL, "%s: %s", path, strerror(errno));
+  while((entry = readdir(dir)) != NULL) {
+    if(entry->d_name[0] < '0' || entry->d_name[0] > '9')
+      continue;
+    if(count == capacity) {
+      capacity = capacity == 0 ? 64 : 2 * capacity;
+      fds = realloc(fds, capacity * sizeof(*fds));
+      ck_assert_ptr_nonnull(fds);
+    }
+    fds[count++] = atoi(entry->d_name);
+  }
+  closedir(dir);
+  if(list != NULL) {
+    qsort(fds, count, sizeof(*fds), compare_fds);
+    out = open_memstream(list, &size);
+    ck_assert_ptr_nonnull(out);
+    for(size_t i = 0; i < count; i++) {
+      char target[512];
+      ssize_t len;
+
+      snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fds[i]);
+      /* An fd closed since readdir() reads as gone, not as an error. */
+      len = readlink(path, target, sizeof(target) - 1);
+      target[len < 0 ? 0 : len] = '\0';
+      fprintf(out, "%d -> %s\n", fds[i], len < 0 ? "(closed)" : target);
+    }
+    ck_assert_int_eq(fclose(out), 0);
+  }
+  free(fds);
+  return count;
+}

@@ -158,4 +158,10 @@ long harness_notify_find(const struct harness_notify *n, size_t from,
                          const char *prefix);
 void harness_notify_close(struct harness_notify *n);
 
+/* The fds a process has open, from /proc/PID/fd: returns how many. When list
+ * is not NULL, *list gets a malloc'd text of "fd -> target" lines in fd
+ * order, so that a failure can say which fds they are. Fails the test when
+ * the process is gone. */
+size_t harness_open_fds(pid_t pid, char **list);
+
 #endif
