@@ -93,8 +93,12 @@ int main(int argc, char **argv)
   }
   /* Threads that would not stop still use libcurl and libevent: leave the
    * libraries as they are and let exit() end them. */
-  if(threads_left > 0)
-    exit(status);
+  if(threads_left > 0) {
+    /* exit() would run OpenSSL's atexit cleanup under a thread still in a
+     * transfer; flush our own streams and leave without it. */
+    fflush(NULL);
+    _exit(status);
+  }
   curl_global_cleanup();
   libevent_global_shutdown();
   return status;

@@ -920,11 +920,12 @@ END_TEST
 
 START_TEST(test_submit_of_two_files_prints_two_ids)
 {
-  const char *a = write_urls("a.txt", 3, "/delay?ms=0&n=%lld");
   struct ctl_run run;
+  const char *a;
   char *second;
 
   START_DAEMON("-t", "1", "-p", "1");
+  a = write_urls("a.txt", 3, "/delay?ms=0&n=%lld");
   /* The same file twice: the names in incoming/ must not collide. */
   CTL(&run, "submit", a, a);
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
@@ -1075,11 +1076,12 @@ END_TEST
 
 START_TEST(test_submit_while_draining_exits_1_and_the_file_waits)
 {
-  const char *path = write_urls("queued.txt", 5, "/delay?ms=0&n=%lld");
   struct ctl_run run;
+  const char *path;
 
   START_DAEMON("-t", "1", "-p", "1");
   json_decref(CTL_JSON("drain"));
+  path = write_urls("queued.txt", 5, "/delay?ms=0&n=%lld");
   CTL(&run, "submit", path);
   ck_assert_int_eq(run.status, 1);
   ck_assert_msg(strstr(run.err, "crawlctl: draining: ") == run.err, "%s",

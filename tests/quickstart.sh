@@ -6,7 +6,8 @@
 #   sh tests/quickstart.sh check   install build dependencies, build, and run the whole
 #                                  test suite: plain build, make distcheck, again
 #                                  under AddressSanitizer + UndefinedBehaviorSanitizer,
-#                                  and 30 s of every libFuzzer target
+#                                  the threaded tests under ThreadSanitizer, and 30 s
+#                                  of every libFuzzer target
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -106,9 +107,11 @@ check() {
 	(cd "$top/build" && make -s -j"$jobs" check && make -s distcheck)
 	build "$top/build-sanitizers" --enable-sanitizers
 	(cd "$top/build-sanitizers" && make -s -j"$jobs" check)
+	build "$top/build-tsan" --enable-tsan
+	(cd "$top/build-tsan" && make -s -j"$jobs" check-tsan)
 	build "$top/build-fuzz" CC=clang --enable-fuzzing
 	(cd "$top/build-fuzz" && make -s fuzz-smoke)
-	echo "quickstart: all tests passed (plain, distcheck, sanitizers, fuzz smoke)"
+	echo "quickstart: all tests passed (plain, distcheck, sanitizers, tsan, fuzz smoke)"
 }
 
 case "${1:-}" in
