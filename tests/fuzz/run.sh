@@ -14,7 +14,9 @@
 # found in crashes/TARGET-*. Point FUZZ_WORK at the same directory again to
 # resume a long run from the corpus it grew. Without FUZZ_WORK a temporary
 # directory is used, and removed when every target passed. FUZZ_JOBS
-# targets run at once (default 1); each is one process.
+# targets run at once (default 1); each is one process. With FUZZ_RUNS
+# a target also stops after that many executions, whichever comes first
+# (the hardening target is 10 million or an hour).
 #
 # Exit status: 0 when no target found anything, 1 when one did, 99 when
 # nothing could be run.
@@ -58,8 +60,9 @@ run_target() {
 	fuzz_urlfile) max_len=-max_len=17000 ;;
 	*) max_len= ;;
 	esac
+	run_limit=${FUZZ_RUNS:+-runs=$FUZZ_RUNS}
 	"$bin/$target" -max_total_time="$seconds" -timeout=25 \
-		-rss_limit_mb=2048 -print_final_stats=1 $max_len \
+		-rss_limit_mb=2048 -print_final_stats=1 $max_len $run_limit \
 		-artifact_prefix="$work/crashes/$target-" \
 		"$work/corpus/$target" "$here/corpus/$target" \
 		>"$work/$target.log" 2>&1
