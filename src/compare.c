@@ -615,30 +615,26 @@ static bool reset_peak_rss(void)
   return done;
 }
 
-static void on_answer(void *arg, json_t *body)
+static void on_answer(void *arg, const struct result_summary *answer)
 {
   struct run *run = arg;
-  json_t *worker = json_object_get(body, "worker");
-  json_int_t id = json_integer_value(json_object_get(worker, "id"));
-  double total_ms = json_number_value(
-      json_object_get(json_object_get(body, "timing"), "total_ms"));
+  int id = answer->worker_id;
   struct timespec now;
 
   clock_gettime(CLOCK_MONOTONIC, &now);
   run->records++;
-  if(!json_is_true(json_object_get(body, "ok")))
+  if(answer->error != RESULT_OK)
     run->errors++;
   /* worker_crash records made by the pool have no worker and no timing. */
-  if(json_is_object(worker) && id >= 0 && id < OPTIONS_MAX_WORKERS) {
-    double began = seconds_between(&run->started, &now) * 1000 - total_ms;
+  if(answer->has_worker && id >= 0 && id < OPTIONS_MAX_WORKERS) {
+    double began =
+        seconds_between(&run->started, &now) * 1000 - answer->total_ms;
 
     if(run->latency_count < (size_t)run->urls)
-      run->latencies[run->latency_count++] = total_ms;
+      run->latencies[run->latency_count++] = answer->total_ms;
     if(isnan(run->began_ms[id]) || began < run->began_ms[id]) {
-      const char *kind = json_string_value(json_object_get(worker, "kind"));
-
       run->began_ms[id] = began;
-      run->is_process[id] = kind != NULL && strcmp(kind, "process") == 0;
+      run->is_process[id] = answer->worker_kind == WORKER_PROCESS;
     }
   }
   progress_show(run->progress, run->records, -1);

@@ -16,6 +16,7 @@
 
 #include "fetch.h"
 #include "html.h"
+#include "proto.h"
 
 struct fetch {
   CURL *easy;
@@ -182,8 +183,7 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
 }
 
 struct fetch *fetch_new(const struct fetch_policy *policy,
-                        const struct netpolicy *networks, uint64_t task_id,
-                        const char *url, int attempt)
+                        const struct netpolicy *networks)
 {
   struct fetch *fetch = calloc(1, sizeof(*fetch));
   CURLcode rc = CURLE_OK;
@@ -191,23 +191,18 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
 
   if(fetch == NULL)
     return NULL;
-  fetch->task_id = task_id;
-  fetch->attempt = attempt;
   fetch->max_body_bytes = policy->max_body_bytes;
   fetch->cpu_work = policy->cpu_work;
   fetch->networks = networks;
-  fetch->url = strdup(url);
   fetch->sha256 = EVP_MD_CTX_new();
   fetch->easy = curl_easy_init();
-  if(fetch->url == NULL || fetch->sha256 == NULL || fetch->easy == NULL ||
-     EVP_DigestInit_ex(fetch->sha256, EVP_sha256(), NULL) != 1) {
+  if(fetch->sha256 == NULL || fetch->easy == NULL) {
     fetch_free(fetch);
     return NULL;
   }
   easy = fetch->easy;
   /* Each setopt's result is folded into rc: any failure means a libcurl too
-   * old or out of memory, and the transfer is not started at all. */
-  rc |= curl_easy_setopt(easy, CURLOPT_URL, fetch->url);
+   * old or out of memory, and the handle is not used at all. */
   rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, fetch);
   rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
   rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
@@ -240,14 +235,35 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
   return fetch;
 }
 
+int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
+                int attempt)
+{
+  char *copy = strdup(url);
+
+  if(copy == NULL ||
+     EVP_DigestInit_ex(fetch->sha256, EVP_sha256(), NULL) != 1 ||
+     curl_easy_setopt(fetch->easy, CURLOPT_URL, copy) != CURLE_OK) {
+    free(copy);
+    return -1;
+  }
+  free(fetch->url);
+  fetch->url = copy;
+  fetch->task_id = task_id;
+  fetch->attempt = attempt;
+  fetch->denied[0] = '\0';
+  fetch->error_text[0] = '\0';
+  fetch->bytes = 0;
+  fetch->truncated = false;
+  fetch->body_started = false;
+  html_extract_free(fetch->html);
+  fetch->html = NULL;
+  fetch->html_done = false;
+  return 0;
+}
+
 CURL *fetch_easy(const struct fetch *fetch)
 {
   return fetch->easy;
-}
-
-uint64_t fetch_task_id(const struct fetch *fetch)
-{
-  return fetch->task_id;
 }
 
 struct fetch *fetch_from_easy(CURL *easy)
@@ -337,8 +353,13 @@ static void hex_digest(EVP_MD_CTX *sha256, char hex[65])
   unsigned int digest_len = 0;
 
   EVP_DigestFinal_ex(sha256, digest, &digest_len);
-  for(unsigned int i = 0; i < digest_len && i < 32; i++)
-    snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  static const char digits[] = "0123456789abcdef";
+
+  for(unsigned int i = 0; i < digest_len && i < 32; i++) {
+    hex[2 * i] = digits[digest[i] >> 4];
+    hex[2 * i + 1] = digits[digest[i] & 0xF];
+  }
+  hex[2 * (digest_len < 32 ? digest_len : 32)] = '\0';
 }
 
 static void fill_worker(struct result_record *record,
@@ -351,8 +372,8 @@ static void fill_worker(struct result_record *record,
   clock_gettime(CLOCK_REALTIME, &record->fetched_at);
 }
 
-json_t *fetch_finish(struct fetch *fetch, CURLcode result,
-                     const struct fetch_worker_identity *worker)
+void fetch_finish(struct fetch *fetch, CURLcode result,
+                  const struct fetch_worker_identity *worker, struct jsonw *out)
 {
   struct result_record record = { 0 };
   char http_error[64];
@@ -430,12 +451,12 @@ json_t *fetch_finish(struct fetch *fetch, CURLcode result,
     snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
     record.error_message = http_error;
   }
-  return result_encode(&record);
+  proto_result_encode(out, fetch->task_id, &record);
 }
 
-json_t *fetch_fail(const char *url, int attempt, enum result_error error,
-                   const char *message,
-                   const struct fetch_worker_identity *worker)
+void fetch_fail(uint64_t task_id, const char *url, int attempt,
+                enum result_error error, const char *message,
+                const struct fetch_worker_identity *worker, struct jsonw *out)
 {
   struct result_record record = { 0 };
 
@@ -444,5 +465,5 @@ json_t *fetch_fail(const char *url, int attempt, enum result_error error,
   record.error = error;
   record.error_message = message;
   fill_worker(&record, worker);
-  return result_encode(&record);
+  proto_result_encode(out, task_id, &record);
 }

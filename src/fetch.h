@@ -2,17 +2,18 @@
  * through (counted, hashed, scanned for title and text, never stored) and the
  * record it ends in.
  *
- * A fetch is created by its worker, added to the worker's multi handle, and
- * finished when libcurl reports it done. It is reached from the easy handle
- * through CURLOPT_PRIVATE. */
+ * A fetch is created by its worker, started for a URL, added to the worker's
+ * multi handle, finished when libcurl reports it done, and started again for
+ * the worker's next URL. It is reached from the easy handle through
+ * CURLOPT_PRIVATE. */
 #ifndef CRAWLD_FETCH_H
 #define CRAWLD_FETCH_H
 
 #include <stdint.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
+#include "jsonw.h"
 #include "netpolicy.h"
 #include "options.h"
 #include "result.h"
@@ -25,24 +26,29 @@ struct fetch_worker_identity {
 
 struct fetch;
 
-/* A ready-to-add transfer for url; NULL when memory or libcurl set-up fails.
- */
+/* An easy handle with the policy's options, and what a transfer on it needs;
+ * NULL when memory or libcurl set-up fails. A worker keeps its handles for
+ * the next transfers, as libcurl advises: creating and configuring one was a
+ * tenth of a worker's CPU on small pages. */
 struct fetch *fetch_new(const struct fetch_policy *policy,
-                        const struct netpolicy *networks, uint64_t task_id,
-                        const char *url, int attempt);
+                        const struct netpolicy *networks);
+/* Readies the handle for url, forgetting the transfer before it. 0, or -1
+ * when memory runs out. */
+int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
+                int attempt);
 CURL *fetch_easy(const struct fetch *fetch);
-uint64_t fetch_task_id(const struct fetch *fetch);
 /* The fetch whose easy handle this is. */
 struct fetch *fetch_from_easy(CURL *easy);
-/* Builds the record once libcurl reports the transfer done with result. New
- * reference; NULL on allocation failure. */
-json_t *fetch_finish(struct fetch *fetch, CURLcode result,
-                     const struct fetch_worker_identity *worker);
-/* The error code and a message for a fetch that never reached libcurl (e.g. a
- * task whose URL libcurl refused). New reference. */
-json_t *fetch_fail(const char *url, int attempt, enum result_error error,
-                   const char *message,
-                   const struct fetch_worker_identity *worker);
+/* Appends the result line (proto.h) of the transfer libcurl reports done with
+ * result; out->failed tells of an allocation failure. */
+void fetch_finish(struct fetch *fetch, CURLcode result,
+                  const struct fetch_worker_identity *worker,
+                  struct jsonw *out);
+/* Appends the result line of a task that never reached libcurl (e.g. one
+ * whose URL libcurl refused): the error code and a message. */
+void fetch_fail(uint64_t task_id, const char *url, int attempt,
+                enum result_error error, const char *message,
+                const struct fetch_worker_identity *worker, struct jsonw *out);
 /* A worker chains its running fetches through the fetches themselves (no
  * allocation per transfer), so that it can reach every one when it has to stop
  * early. */

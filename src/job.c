@@ -8,7 +8,6 @@
 
 #include "job.h"
 #include "log.h"
-#include "proto.h"
 #include "result.h"
 #include "urlfile.h"
 
@@ -24,6 +23,7 @@ struct job {
   struct task *requeued; /* tasks whose worker died, oldest first */
   struct task *requeued_tail;
   struct job_counts counts;
+  struct jsonw line; /* the record line being written, reused */
   char *failure;
 };
 
@@ -37,37 +37,36 @@ static void fail(struct job *job, const char *what, const char *detail)
 }
 
 /* Writes one record line: seq must not have one yet. */
-static int commit_line(struct job *job, long long seq, json_t *body)
+static int commit_line(struct job *job, long long seq, const char *record,
+                       size_t record_len, bool ok)
 {
-  json_t *record = result_finish(job->name, seq, body);
-  size_t len = 0;
-  char *line = record != NULL ? proto_dump_line(record, &len) : NULL;
+  struct jsonw *line = &job->line;
   int rc = 0;
 
-  if(line == NULL) {
-    fail(job, "cannot encode a record", "out of memory");
+  jsonw_reset(line);
+  if(result_finish(job->name, seq, record, record_len, line) < 0) {
+    fail(job, "cannot encode a record",
+         line->failed ? "out of memory" : "not a record");
     rc = -1;
   }
   else if(job->output != NULL) {
-    if(fwrite(line, 1, len, job->output) != len) {
+    if(fwrite(line->text, 1, line->len, job->output) != line->len) {
       fail(job, "cannot write the output", strerror(errno));
       rc = -1;
     }
   }
   else {
-    rc = journal_append(job->journal, seq, line, len);
+    rc = journal_append(job->journal, seq, line->text, line->len);
     if(rc < 0)
       fail(job, "cannot append to the journal", strerror(errno));
   }
   if(rc == 0) {
     job->counts.records++;
-    if(json_is_true(json_object_get(record, "ok")))
+    if(ok)
       job->counts.ok++;
     else
       job->counts.errors++;
   }
-  free(line);
-  json_decref(record);
   /* 1 from the journal: seq had a record already, which is left as it is. */
   return rc < 0 ? -1 : 0;
 }
@@ -75,17 +74,17 @@ static int commit_line(struct job *job, long long seq, json_t *body)
 static void record_bad_line(struct job *job, const struct urlfile_line *line)
 {
   struct result_record record = { 0 };
-  json_t *body;
+  struct jsonw text = { 0 };
 
   record.error = result_error_from_name(line->error_code);
   record.error_message = line->error_message;
   clock_gettime(CLOCK_REALTIME, &record.fetched_at);
-  body = result_encode(&record);
-  if(body == NULL)
+  result_encode(&record, &text);
+  if(text.failed)
     fail(job, "cannot encode a record", "out of memory");
   else
-    commit_line(job, line->seq, body);
-  json_decref(body);
+    commit_line(job, line->seq, text.text, text.len, false);
+  jsonw_free(&text);
 }
 
 static void on_input_ready(evutil_socket_t fd, short events, void *arg)
@@ -165,9 +164,11 @@ void job_requeue(struct job *job, struct task *task)
     job->requeued_tail = task;
 }
 
-int job_commit(struct job *job, struct task *task, json_t *body)
+int job_commit(struct job *job, struct task *task,
+               const struct result_summary *answer)
 {
-  int rc = commit_line(job, task->seq, body);
+  int rc = commit_line(job, task->seq, answer->record, answer->record_len,
+                       answer->error == RESULT_OK);
 
   job->counts.dispatched--;
   task_free(task);
@@ -252,6 +253,7 @@ void job_close(struct job *job)
     urlfile_close(job->input);
   if(job->journal != NULL)
     journal_close(job->journal);
+  jsonw_free(&job->line);
   free(job->failure);
   free(job->name);
   free(job);

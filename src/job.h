@@ -13,7 +13,6 @@
 #include <stdio.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "journal.h"
 #include "pool.h"
@@ -42,7 +41,8 @@ struct task *job_next_task(struct job *job);
 void job_requeue(struct job *job, struct task *task);
 /* Commits the task's record and frees the task. 0, or -1 when the sink
  * failed (fatal: records would be lost). */
-int job_commit(struct job *job, struct task *task, json_t *body);
+int job_commit(struct job *job, struct task *task,
+               const struct result_summary *answer);
 /* Every line has its record: input read to the end, nothing queued,
  * nothing out with a worker. */
 bool job_finished(const struct job *job);

@@ -76,6 +76,7 @@ struct pool {
   bool draining;
   struct event *sigchld;
   struct event *thread_reaper;
+  struct jsonw line; /* the task line being sent, reused */
 };
 
 static void start_worker(struct worker_slot *worker);
@@ -155,17 +156,12 @@ static int send_task(struct pool *pool, struct worker_slot *worker,
                      struct task *task)
 {
   int slot = worker->free_slots[worker->free_count - 1];
-  size_t len;
-  char *line;
-  int rc;
+  struct jsonw *line = &pool->line;
 
   task->id = (pool->next_serial++ << TASK_SLOT_BITS) | (uint64_t)slot;
-  line = proto_task_encode(task->id, task->url, task->attempt, &len);
-  if(line == NULL)
-    return -1;
-  rc = bufferevent_write(worker->tasks, line, len);
-  free(line);
-  if(rc < 0)
+  jsonw_reset(line);
+  proto_task_encode(line, task->id, task->url, task->attempt);
+  if(line->failed || bufferevent_write(worker->tasks, line->text, line->len) < 0)
     return -1;
   worker->free_count--;
   worker->held[slot] = task;
@@ -221,8 +217,9 @@ static void give_back_held(struct worker_slot *worker)
     pool->outstanding--;
     if(task->attempt >= pool->opts.max_attempts) {
       struct result_record record = { 0 };
+      struct result_summary answer = { 0 };
+      struct jsonw text = { 0 };
       char message[128];
-      json_t *body;
 
       snprintf(message, sizeof(message),
                "the worker fetching it died %d times", task->attempt);
@@ -231,9 +228,13 @@ static void give_back_held(struct worker_slot *worker)
       record.error = RESULT_ERR_WORKER_CRASH;
       record.error_message = message;
       clock_gettime(CLOCK_REALTIME, &record.fetched_at);
-      body = result_encode(&record);
-      pool->owner.answered(pool->owner.owner, task, body);
-      json_decref(body);
+      result_encode(&record, &text);
+      answer.error = record.error;
+      answer.attempt = record.attempt;
+      answer.record = text.text;
+      answer.record_len = text.failed ? 0 : text.len;
+      pool->owner.answered(pool->owner.owner, task, &answer);
+      jsonw_free(&text);
       continue;
     }
     task->attempt++;
@@ -357,27 +358,31 @@ static int take_answer(struct worker_slot *worker, const char *line,
 {
   struct pool *pool = worker->pool;
   char reason[256];
+  struct result_summary answer;
   uint64_t id = 0;
-  json_t *body = proto_result_decode(line, len, &id, reason, sizeof(reason));
-  uint64_t slot = id & TASK_SLOT_MASK;
+  uint64_t slot;
   struct task *task;
 
-  if(body == NULL) {
+  if(proto_result_decode(line, len, &id, &answer, reason, sizeof(reason)) <
+     0) {
     worker_lost(worker, reason);
     return -1;
   }
+  slot = id & TASK_SLOT_MASK;
   task = slot < (uint64_t)pool->window ? worker->held[slot] : NULL;
   if(task == NULL || task->id != id) {
-    json_decref(body);
     worker_lost(worker, "answered a task it was not given");
     return -1;
   }
+  answer.has_worker = true;
+  answer.worker_kind = worker->kind;
+  answer.worker_id = worker->id;
+  answer.attempt = task->attempt;
   worker->held[slot] = NULL;
   worker->free_slots[worker->free_count++] = (int)slot;
   worker->isolated = false;
   pool->outstanding--;
-  pool->owner.answered(pool->owner.owner, task, body);
-  json_decref(body);
+  pool->owner.answered(pool->owner.owner, task, &answer);
   return 0;
 }
 
@@ -798,6 +803,7 @@ int pool_free(struct pool *pool)
     event_free(pool->sigchld);
   if(pool->thread_reaper != NULL)
     event_free(pool->thread_reaper);
+  jsonw_free(&pool->line);
   free(pool);
   return threads_left;
 }

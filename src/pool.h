@@ -45,9 +45,10 @@ void task_free(struct task *task);
 struct pool_owner {
   /* The next task for a worker, or NULL when none is ready now. */
   struct task *(*next_task)(void *owner);
-  /* The task's record (body is borrowed, without job and seq): a worker's
-   * answer, or worker_crash after max_attempts dead workers. */
-  void (*answered)(void *owner, struct task *task, json_t *body);
+  /* The task's record (borrowed, without job and seq) and what it says: a
+   * worker's answer, or worker_crash after max_attempts dead workers. */
+  void (*answered)(void *owner, struct task *task,
+                   const struct result_summary *answer);
   /* The task comes back unanswered: its worker died (its attempt is then
    * raised), or no worker can take it yet. Queue it again, first. */
   void (*requeue)(void *owner, struct task *task);

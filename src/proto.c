@@ -1,22 +1,21 @@
 /* proto.c - supervisor <-> worker line protocol; see proto.h. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto.h"
 
-/* Real numbers are timings in milliseconds rounded to microseconds, up to a
- * day (86400000.000 ms): twelve significant digits print them exactly without
- * jansson's 17-digit noise. */
+/* Twelve significant digits print the statistics' reals (milliseconds to the
+ * microsecond) exactly, without jansson's 17-digit noise. */
 #define PROTO_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
 
 char *proto_dump_line(const json_t *value, size_t *len)
 {
   /* One pass: json_dumps() sizes its buffer as it goes, where json_dumpb()
-   * would serialize twice, once to learn the size. This runs twice per URL
-   * (worker and supervisor), so it shows in profiles. */
+   * would serialize twice, once to learn the size. */
   char *text = json_dumps(value, PROTO_DUMP_FLAGS);
   size_t text_len;
   char *line;
@@ -35,17 +34,156 @@ char *proto_dump_line(const json_t *value, size_t *len)
   return line;
 }
 
-char *proto_task_encode(uint64_t id, const char *url, int attempt, size_t *len)
+void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
+                       int attempt)
 {
-  json_t *task = json_pack("{s:i, s:I, s:s, s:i}", "v", PROTO_VERSION, "id",
-                           (json_int_t)id, "url", url, "attempt", attempt);
-  char *line;
+  jsonw_lit(out, "{\"v\":");
+  jsonw_int(out, PROTO_VERSION);
+  jsonw_lit(out, ",\"id\":");
+  jsonw_uint(out, id);
+  jsonw_lit(out, ",\"url\":");
+  jsonw_string(out, url, strlen(url));
+  jsonw_lit(out, ",\"attempt\":");
+  jsonw_int(out, attempt);
+  jsonw_lit(out, "}\n");
+}
 
-  if(task == NULL)
+/* A cursor over one line, for the shapes this file writes itself. */
+struct scan {
+  const char *at;
+  const char *end;
+};
+
+static bool scan_literal(struct scan *scan, const char *literal, size_t len)
+{
+  if((size_t)(scan->end - scan->at) < len || memcmp(scan->at, literal, len))
+    return false;
+  scan->at += len;
+  return true;
+}
+#define SCAN_LIT(scan, literal) \
+  scan_literal((scan), (literal), sizeof(literal) - 1)
+
+/* Decimal digits, no sign, no leading zero, no overflow. */
+static bool scan_uint(struct scan *scan, uint64_t max, uint64_t *value)
+{
+  const char *start = scan->at;
+  uint64_t n = 0;
+
+  while(scan->at < scan->end && *scan->at >= '0' && *scan->at <= '9') {
+    unsigned digit = (unsigned)(*scan->at - '0');
+
+    if(n > (max - digit) / 10)
+      return false;
+    n = n * 10 + digit;
+    scan->at++;
+  }
+  if(scan->at == start || (*start == '0' && scan->at - start > 1))
+    return false;
+  *value = n;
+  return true;
+}
+
+/* jsonw_ms's text and no other spelling of the same number: digits, '.', one
+ * to three digits without a trailing zero (a lone "0" apart), a '-' only
+ * before a number that is not zero, at most 2^53 microseconds. */
+static bool scan_ms(struct scan *scan, double *ms)
+{
+  bool negative = SCAN_LIT(scan, "-");
+  uint64_t whole;
+  unsigned fraction = 0;
+  int digits = 0;
+
+  if(!scan_uint(scan, (UINT64_C(1) << 53) / 1000, &whole) ||
+     !SCAN_LIT(scan, "."))
+    return false;
+  while(scan->at < scan->end && *scan->at >= '0' && *scan->at <= '9' &&
+        digits < 3) {
+    fraction = fraction * 10 + (unsigned)(*scan->at++ - '0');
+    digits++;
+  }
+  if(digits == 0 || (fraction % 10 == 0 && !(digits == 1 && fraction == 0)))
+    return false;
+  for(int i = digits; i < 3; i++)
+    fraction *= 10;
+  if(whole * 1000 + fraction > UINT64_C(1) << 53 ||
+     (negative && whole == 0 && fraction == 0))
+    return false;
+  *ms = ((double)whole * 1000.0 + fraction) / 1000.0;
+  if(negative)
+    *ms = -*ms;
+  return true;
+}
+
+/* A JSON string of printable ASCII with only \" and \\ escaped, as a URL
+ * from a URL file is written (urlfile.h allows nothing else in one). Copied
+ * unescaped into a new string; NULL when the text is not of that kind. */
+static char *scan_plain_string(struct scan *scan)
+{
+  const char *start;
+  size_t escapes = 0;
+  char *copy;
+  char *to;
+
+  if(!SCAN_LIT(scan, "\""))
     return NULL;
-  line = proto_dump_line(task, len);
-  json_decref(task);
-  return line;
+  start = scan->at;
+  while(scan->at < scan->end && *scan->at != '"') {
+    unsigned char c = (unsigned char)*scan->at;
+
+    if(c == '\\') {
+      if(scan->end - scan->at < 2 ||
+         (scan->at[1] != '"' && scan->at[1] != '\\'))
+        return NULL;
+      escapes++;
+      scan->at++;
+    }
+    else if(c < 0x21 || c > 0x7E) {
+      return NULL;
+    }
+    scan->at++;
+  }
+  if(scan->at == scan->end)
+    return NULL;
+  copy = malloc((size_t)(scan->at - start) - escapes + 1);
+  if(copy == NULL)
+    return NULL;
+  to = copy;
+  for(const char *from = start; from < scan->at; from++) {
+    if(*from == '\\')
+      from++;
+    *to++ = *from;
+  }
+  *to = '\0';
+  scan->at++;
+  return copy;
+}
+
+/* The line exactly as proto_task_encode writes it: 1 when it was, 0 when it
+ * is not of that shape (the caller then parses it as any JSON). */
+static int task_decode_fast(const char *line, size_t len,
+                            struct proto_task *task)
+{
+  struct scan scan = { line, line + len };
+  uint64_t id;
+  uint64_t attempt;
+  char *url;
+
+  if(!SCAN_LIT(&scan, "{\"v\":1,\"id\":") ||
+     !scan_uint(&scan, INT64_MAX, &id) || !SCAN_LIT(&scan, ",\"url\":"))
+    return 0;
+  url = scan_plain_string(&scan);
+  if(url == NULL)
+    return 0;
+  if(!SCAN_LIT(&scan, ",\"attempt\":") || !scan_uint(&scan, 1000, &attempt) ||
+     attempt < 1 || !SCAN_LIT(&scan, "}") || scan.at != scan.end) {
+    free(url);
+    return 0;
+  }
+  task->id = id;
+  task->attempt = (int)attempt;
+  task->url = url;
+  return 1;
 }
 
 int proto_task_decode(const char *line, size_t len, struct proto_task *task,
@@ -59,6 +197,8 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
   json_t *root;
 
   memset(task, 0, sizeof(*task));
+  if(task_decode_fast(line, len, task))
+    return 0;
   root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
   if(root == NULL) {
     snprintf(err, err_size, "task is not JSON: %s", error.text);
@@ -93,33 +233,98 @@ void proto_task_clear(struct proto_task *task)
   task->url = NULL;
 }
 
-char *proto_result_encode(uint64_t id, json_t *record, size_t *len)
+void proto_result_encode(struct jsonw *out, uint64_t id,
+                         const struct result_record *record)
 {
-  if(json_object_set_new(record, "id", json_integer((json_int_t)id)) < 0)
-    return NULL;
-  return proto_dump_line(record, len);
+  const char *error = result_error_name(record->error);
+
+  jsonw_lit(out, "{\"id\":");
+  jsonw_uint(out, id);
+  jsonw_lit(out, ",\"error\":");
+  if(error != NULL)
+    jsonw_string(out, error, strlen(error));
+  else
+    jsonw_lit(out, "null");
+  jsonw_lit(out, ",\"status\":");
+  jsonw_int(out, record->status > 0 ? record->status : 0);
+  jsonw_lit(out, ",\"bytes\":");
+  jsonw_uint(out, record->bytes);
+  jsonw_lit(out, ",\"truncated\":");
+  jsonw_bool(out, record->truncated);
+  jsonw_lit(out, ",\"total_ms\":");
+  jsonw_ms(out, record->timing.total_ms);
+  jsonw_lit(out, ",\"record\":");
+  result_encode(record, out);
+  jsonw_lit(out, "}\n");
 }
 
-json_t *proto_result_decode(const char *line, size_t len, uint64_t *id,
-                            char *err, size_t err_size)
+/* "null", or one of our error codes in quotes. */
+static bool scan_error(struct scan *scan, enum result_error *error)
 {
-  json_error_t error;
-  json_t *root;
-  json_t *id_value;
+  const char *name;
+  const char *quote;
+  char copy[32];
 
-  root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &error);
-  if(root == NULL) {
-    snprintf(err, err_size, "result is not JSON: %s", error.text);
-    return NULL;
+  if(SCAN_LIT(scan, "null")) {
+    *error = RESULT_OK;
+    return true;
   }
-  id_value = json_object_get(root, "id");
-  if(!json_is_integer(id_value) || json_integer_value(id_value) < 0) {
+  if(!SCAN_LIT(scan, "\""))
+    return false;
+  name = scan->at;
+  quote = memchr(name, '"', (size_t)(scan->end - name));
+  /* a NUL would end the name early for result_error_from_name() */
+  if(quote == NULL || (size_t)(quote - name) >= sizeof(copy) ||
+     memchr(name, '\0', (size_t)(quote - name)) != NULL)
+    return false;
+  memcpy(copy, name, (size_t)(quote - name));
+  copy[quote - name] = '\0';
+  *error = result_error_from_name(copy);
+  scan->at = quote + 1;
+  return *error != RESULT_OK;
+}
+
+int proto_result_decode(const char *line, size_t len, uint64_t *id,
+                        struct result_summary *summary, char *err,
+                        size_t err_size)
+{
+  struct scan scan = { line, line + len };
+  uint64_t task_id;
+  uint64_t status;
+  const char *failed_at;
+
+  memset(summary, 0, sizeof(*summary));
+  if(!SCAN_LIT(&scan, "{\"id\":") || !scan_uint(&scan, INT64_MAX, &task_id)) {
     snprintf(err, err_size, "result has no task id");
-    json_decref(root);
-    return NULL;
+    return -1;
   }
-  *id = (uint64_t)json_integer_value(id_value);
-  return root;
+  if(!SCAN_LIT(&scan, ",\"error\":") || !scan_error(&scan, &summary->error) ||
+     !SCAN_LIT(&scan, ",\"status\":") || !scan_uint(&scan, 999, &status) ||
+     !SCAN_LIT(&scan, ",\"bytes\":") ||
+     !scan_uint(&scan, UINT64_MAX, &summary->bytes) ||
+     !SCAN_LIT(&scan, ",\"truncated\":"))
+    goto malformed;
+  if(SCAN_LIT(&scan, "true"))
+    summary->truncated = true;
+  else if(!SCAN_LIT(&scan, "false"))
+    goto malformed;
+  if(!SCAN_LIT(&scan, ",\"total_ms\":") ||
+     !scan_ms(&scan, &summary->total_ms) || !SCAN_LIT(&scan, ",\"record\":{"))
+    goto malformed;
+  /* The record runs to the envelope's closing brace at the end. */
+  if(scan.end - scan.at < 2 || memcmp(scan.end - 2, "}}", 2) != 0)
+    goto malformed;
+  summary->status = (long)status;
+  summary->record = scan.at - 1;
+  summary->record_len = (size_t)(scan.end - 1 - summary->record);
+  *id = task_id;
+  return 0;
+
+malformed:
+  failed_at = scan.at;
+  snprintf(err, err_size, "result %llu is malformed at byte %zu",
+           (unsigned long long)task_id, (size_t)(failed_at - line));
+  return -1;
 }
 
 enum proto_read proto_read_line(struct evbuffer *input, char **line,

@@ -1,12 +1,19 @@
 /* proto.h - the lines between the supervisor and its workers.
  *
  * Tasks go down and results come up each worker's own pipe pair as compact
- * JSON objects, one per line: task:
- * {"v":1,"id":17,"url":"https://example.org/a","attempt":1} result: the record
- * of result.h plus "id", the id of the task it answers. Bump PROTO_VERSION
- * when a field changes meaning; a worker refuses a task of another version
- * (the supervisor and its processes are the same binary, so this only guards
- * against an upgrade that replaced the binary under a running daemon). */
+ * JSON objects, one per line:
+ *   task:   {"v":1,"id":17,"url":"https://example.org/a","attempt":1}
+ *   result: {"id":17,"error":null,"status":200,"bytes":1234,
+ *            "truncated":false,"total_ms":1.5,"record":{...}}
+ * A result carries the id of the task it answers, the few facts the
+ * supervisor counts (the record's error code, status, bytes, truncated and
+ * total time), and the record of result.h, which the supervisor copies into
+ * its output without parsing it (result_finish). Both are written by hand
+ * (jsonw.h) in exactly this shape; a result line of any other shape is a
+ * broken worker. Bump PROTO_VERSION when a field changes meaning; a worker
+ * refuses a task of another version (the supervisor and its processes are the
+ * same binary, so this only guards against an upgrade that replaced the
+ * binary under a running daemon). */
 #ifndef CRAWLD_PROTO_H
 #define CRAWLD_PROTO_H
 
@@ -15,6 +22,9 @@
 
 #include <event2/buffer.h>
 #include <jansson.h>
+
+#include "jsonw.h"
+#include "result.h"
 
 #define PROTO_VERSION 1
 /* The longest line either side accepts. A longer one (or one cut short by EOF)
@@ -27,25 +37,32 @@ struct proto_task {
   char *url; /* malloc'd; freed by proto_task_clear */
 };
 
-/* Serializes value as one compact line ending in '\n'. Malloc'd, caller frees;
- * NULL on allocation failure. *len gets the length including the newline. */
+/* Serializes value as one compact line ending in '\n' (the control sockets'
+ * messages). Malloc'd, caller frees; NULL on allocation failure. *len gets
+ * the length including the newline. */
 char *proto_dump_line(const json_t *value, size_t *len);
 
-char *proto_task_encode(uint64_t id, const char *url, int attempt,
-                        size_t *len);
-/* Parses one task line (without its newline). 0, or -1 with a reason in err.
- */
+/* Appends one task line, newline included. */
+void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
+                       int attempt);
+/* Parses one task line (without its newline): the supervisor's own shape
+ * quickly, any other JSON object with the same members through jansson. 0, or
+ * -1 with a reason in err. */
 int proto_task_decode(const char *line, size_t len, struct proto_task *task,
                       char *err, size_t err_size);
 void proto_task_clear(struct proto_task *task);
 
-/* Adds "id" to a worker's record and serializes it; see proto_dump_line. */
-char *proto_result_encode(uint64_t id, json_t *record, size_t *len);
-/* Parses one result line: the record (new reference, caller decrefs) and its
- * id. NULL with a reason in err when the line is not a JSON object with an
- * unsigned "id". */
-json_t *proto_result_decode(const char *line, size_t len, uint64_t *id,
-                            char *err, size_t err_size);
+/* Appends the result line for task id (record encoded by result_encode),
+ * newline included. */
+void proto_result_encode(struct jsonw *out, uint64_t id,
+                         const struct result_record *record);
+/* Parses one result line (without its newline) into the task id and the
+ * summary's error, status, bytes, truncated, total_ms and record, which
+ * points into line. -1 with a reason in err when the line is not in the
+ * shape proto_result_encode writes. */
+int proto_result_decode(const char *line, size_t len, uint64_t *id,
+                        struct result_summary *summary, char *err,
+                        size_t err_size);
 
 enum proto_read {
   PROTO_LINE, /* *line holds one line without '\n' (malloc'd, caller frees) */

@@ -1,11 +1,11 @@
 /* result.c - encoding the result record; see result.h. */
 #include "config.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonw.h"
 #include "result.h"
 #include "utf8.h"
 
@@ -47,129 +47,159 @@ void result_format_time(const struct timespec *when, char *buf, size_t size)
            utc.tm_min, utc.tm_sec, when->tv_nsec / 1000000);
 }
 
-/* A JSON string of valid UTF-8 made from any bytes; JSON null for NULL.
- * Returns NULL only when memory runs out. */
-static json_t *clean_string(const char *bytes, size_t len, size_t max_chars,
-                            bool *repaired)
+/* Any bytes as a JSON string of valid UTF-8; null for NULL. Text that is
+ * valid already, as nearly all is, is written without a copy. */
+static void clean_string(struct jsonw *out, const char *bytes, size_t len,
+                         size_t max_chars, bool *repaired)
 {
-  json_t *string;
   size_t clean_len;
   char *clean;
 
-  if(bytes == NULL)
-    return json_null();
+  if(bytes == NULL) {
+    jsonw_lit(out, "null");
+    return;
+  }
+  /* len bytes are at most len characters, so such text needs no cut */
+  if((max_chars == 0 || len <= max_chars) && utf8_valid(bytes, len)) {
+    jsonw_string(out, bytes, len);
+    return;
+  }
   clean = utf8_sanitize(bytes, len, max_chars, &clean_len, repaired);
-  if(clean == NULL)
-    return NULL;
-  string = json_stringn_nocheck(clean, clean_len);
+  if(clean == NULL) {
+    out->failed = true;
+    return;
+  }
+  jsonw_string(out, clean, clean_len);
   free(clean);
-  return string;
 }
 
-static json_t *clean_cstring(const char *text, bool *repaired)
+static void clean_cstring(struct jsonw *out, const char *text, bool *repaired)
 {
-  return clean_string(text, text == NULL ? 0 : strlen(text), 0, repaired);
+  clean_string(out, text, text == NULL ? 0 : strlen(text), 0, repaired);
 }
 
-/* Milliseconds to the microsecond: libcurl measures in microseconds, more is
- * noise. */
-static json_t *milliseconds(double ms)
+static void encode_error(struct jsonw *out, const struct result_record *record,
+                         bool *repaired)
 {
-  return json_real(round(ms * 1000.0) / 1000.0);
+  const char *name = result_error_name(record->error);
+
+  if(name == NULL) {
+    jsonw_lit(out, "null");
+    return;
+  }
+  jsonw_lit(out, "{\"code\":");
+  jsonw_string(out, name, strlen(name));
+  jsonw_lit(out, ",\"message\":");
+  clean_cstring(out,
+                record->error_message != NULL ? record->error_message : "",
+                repaired);
+  jsonw_lit(out, "}");
 }
 
-static json_t *encode_error(const struct result_record *record, bool *repaired)
+static void encode_timing(struct jsonw *out, const struct result_timing *timing)
 {
-  if(record->error == RESULT_OK)
-    return json_null();
-  return json_pack(
-      "{s:s, s:o}", "code", result_error_name(record->error), "message",
-      clean_cstring(record->error_message != NULL ? record->error_message : "",
-                    repaired));
+  jsonw_lit(out, "{\"dns_ms\":");
+  jsonw_ms(out, timing->dns_ms);
+  jsonw_lit(out, ",\"connect_ms\":");
+  jsonw_ms(out, timing->connect_ms);
+  jsonw_lit(out, ",\"tls_ms\":");
+  jsonw_ms(out, timing->tls_ms);
+  jsonw_lit(out, ",\"ttfb_ms\":");
+  jsonw_ms(out, timing->ttfb_ms);
+  jsonw_lit(out, ",\"total_ms\":");
+  jsonw_ms(out, timing->total_ms);
+  jsonw_lit(out, "}");
 }
 
-static json_t *encode_timing(const struct result_timing *timing)
+static void encode_worker(struct jsonw *out, const struct result_record *record)
 {
-  return json_pack(
-      "{s:o, s:o, s:o, s:o, s:o}", "dns_ms", milliseconds(timing->dns_ms),
-      "connect_ms", milliseconds(timing->connect_ms), "tls_ms",
-      milliseconds(timing->tls_ms), "ttfb_ms", milliseconds(timing->ttfb_ms),
-      "total_ms", milliseconds(timing->total_ms));
+  const char *kind = worker_kind_name(record->worker_kind);
+
+  if(!record->has_worker) {
+    jsonw_lit(out, "null");
+    return;
+  }
+  jsonw_lit(out, "{\"kind\":");
+  jsonw_string(out, kind, strlen(kind));
+  jsonw_lit(out, ",\"id\":");
+  jsonw_int(out, record->worker_id);
+  jsonw_lit(out, ",\"pid\":");
+  jsonw_int(out, record->worker_pid);
+  jsonw_lit(out, "}");
 }
 
-static json_t *encode_worker(const struct result_record *record)
-{
-  if(!record->has_worker)
-    return json_null();
-  return json_pack("{s:s, s:i, s:I}", "kind",
-                   worker_kind_name(record->worker_kind), "id",
-                   record->worker_id, "pid", (json_int_t)record->worker_pid);
-}
-
-json_t *result_encode(const struct result_record *record)
+void result_encode(const struct result_record *record, struct jsonw *out)
 {
   char fetched_at[32];
   bool repaired = false;
-  json_t *object;
 
+  jsonw_lit(out, "{\"url\":");
+  clean_cstring(out, record->url, &repaired);
+  jsonw_lit(out, ",\"final_url\":");
+  clean_cstring(out, record->final_url, &repaired);
+  jsonw_lit(out, ",\"ok\":");
+  jsonw_bool(out, record->error == RESULT_OK);
+  jsonw_lit(out, ",\"status\":");
+  if(record->status > 0)
+    jsonw_int(out, record->status);
+  else
+    jsonw_lit(out, "null");
+  jsonw_lit(out, ",\"error\":");
+  encode_error(out, record, &repaired);
+  jsonw_lit(out, ",\"content_type\":");
+  clean_cstring(out, record->content_type, &repaired);
+  jsonw_lit(out, ",\"bytes\":");
+  jsonw_uint(out, record->bytes);
+  jsonw_lit(out, ",\"truncated\":");
+  jsonw_bool(out, record->truncated);
+  jsonw_lit(out, ",\"title\":");
+  clean_string(out, record->title, record->title_len, RESULT_TITLE_CHARS,
+               &repaired);
+  jsonw_lit(out, ",\"snippet\":");
+  clean_string(out, record->snippet, record->snippet_len,
+               RESULT_SNIPPET_CHARS, &repaired);
+  jsonw_lit(out, ",\"sha256\":");
+  clean_cstring(out, record->sha256, &repaired);
+  jsonw_lit(out, ",\"redirects\":");
+  jsonw_int(out, record->redirects);
+  jsonw_lit(out, ",\"http_version\":");
+  clean_cstring(out, record->http_version, &repaired);
+  jsonw_lit(out, ",\"timing\":");
+  encode_timing(out, &record->timing);
+  jsonw_lit(out, ",\"worker\":");
+  encode_worker(out, record);
+  jsonw_lit(out, ",\"attempt\":");
+  jsonw_int(out, record->attempt);
   result_format_time(&record->fetched_at, fetched_at, sizeof(fetched_at));
-  /* "o" steals each reference and json_pack fails cleanly on a NULL one, so a
-   * failed allocation anywhere gives NULL here without leaking the rest. */
-  object = json_pack(
-      "{s:o, s:o, s:b, s:o, s:o, s:o, s:I, s:b, s:o, s:o, s:o, s:i, s:o,"
-      " s:o, s:o, s:i, s:s}",
-      "url", clean_cstring(record->url, &repaired), "final_url",
-      clean_cstring(record->final_url, &repaired), "ok",
-      record->error == RESULT_OK, "status",
-      record->status > 0 ? json_integer(record->status) : json_null(), "error",
-      encode_error(record, &repaired), "content_type",
-      clean_cstring(record->content_type, &repaired), "bytes",
-      (json_int_t)record->bytes, "truncated", record->truncated, "title",
-      clean_string(record->title, record->title_len, RESULT_TITLE_CHARS,
-                   &repaired),
-      "snippet",
-      clean_string(record->snippet, record->snippet_len, RESULT_SNIPPET_CHARS,
-                   &repaired),
-      "sha256",
-      record->sha256 != NULL ? json_string(record->sha256) : json_null(),
-      "redirects", (int)record->redirects, "http_version",
-      clean_cstring(record->http_version, &repaired), "timing",
-      encode_timing(&record->timing), "worker", encode_worker(record),
-      "attempt", record->attempt, "fetched_at", fetched_at);
-  if(object == NULL)
-    return NULL;
-  if(json_object_set_new(object, "utf8_repaired", json_boolean(repaired)) <
-     0) {
-    json_decref(object);
-    return NULL;
-  }
-  return object;
+  jsonw_lit(out, ",\"fetched_at\":");
+  jsonw_string(out, fetched_at, strlen(fetched_at));
+  jsonw_lit(out, RESULT_REPAIRED_KEY);
+  jsonw_bool(out, repaired);
+  jsonw_lit(out, "}");
 }
 
-json_t *result_finish(const char *job, long long seq, json_t *body)
+int result_finish(const char *job, long long seq, const char *record,
+                  size_t record_len, struct jsonw *out)
 {
+  static const char said_not[] = "false}";
   bool repaired = false;
-  const char *key;
-  json_t *value;
-  json_t *record;
+  size_t keep = record_len;
 
-  record = json_pack("{s:o, s:I}", "job", clean_cstring(job, &repaired), "seq",
-                     (json_int_t)seq);
-  if(record == NULL)
-    return NULL;
-  json_object_foreach(body, key, value)
-  {
-    if(strcmp(key, "id") == 0)
-      continue;
-    if(json_object_set(record, key, value) < 0) {
-      json_decref(record);
-      return NULL;
-    }
-  }
-  if(repaired &&
-     json_object_set_new(record, "utf8_repaired", json_true()) < 0) {
-    json_decref(record);
-    return NULL;
-  }
-  return record;
+  if(record_len < 2 || record[0] != '{' || record[record_len - 1] != '}')
+    return -1;
+  jsonw_lit(out, "{\"job\":");
+  clean_cstring(out, job, &repaired);
+  jsonw_lit(out, ",\"seq\":");
+  jsonw_int(out, seq);
+  jsonw_lit(out, ",");
+  /* A repaired job name makes the record's last field true. */
+  if(repaired && record_len >= sizeof(said_not) - 1 &&
+     memcmp(record + record_len - (sizeof(said_not) - 1), said_not,
+            sizeof(said_not) - 1) == 0)
+    keep = record_len - (sizeof(said_not) - 1);
+  jsonw_raw(out, record + 1, keep - 1);
+  if(keep != record_len)
+    jsonw_lit(out, "true}");
+  jsonw_lit(out, "\n");
+  return out->failed ? -1 : 0;
 }

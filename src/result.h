@@ -1,8 +1,9 @@
 /* result.h - the result record: one per URL, one compact JSON line.
  *
- * Workers encode a record without "job" and "seq" and with the task "id"; the
- * supervisor, which alone knows which job line a task came from, decodes it
- * and writes the final record with "job" and "seq" first (result_finish).
+ * Workers encode a record without "job" and "seq" and send it up with the
+ * task id (proto.h); the supervisor, which alone knows which job line a task
+ * came from, writes the final record with "job" and "seq" first
+ * (result_finish), copying the worker's text rather than parsing it.
  * Strings in a record come from other people's servers, so every one of them
  * is made valid UTF-8 here (U+FFFD for each invalid byte) and "utf8_repaired"
  * says when that happened. */
@@ -14,7 +15,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <jansson.h>
+#include "jsonw.h"
 
 /* The closed set of error codes; crawld(8) documents each one. */
 #define RESULT_ERRORS(X)                      \
@@ -93,13 +94,36 @@ struct result_record {
   struct timespec fetched_at;
 };
 
-/* The record as a JSON object, without job and seq. NULL on allocation
- * failure. */
-json_t *result_encode(const struct result_record *record);
-/* The final record: "job" and "seq" first, then every field of body except
- * "id". The job name is sanitized like any other string. NULL on allocation
- * failure. */
-json_t *result_finish(const char *job, long long seq, json_t *body);
+/* What the supervisor needs of a record for its counts and statistics, so
+ * that it never parses a record: the worker sends these beside it. */
+struct result_summary {
+  enum result_error error;
+  long status; /* 0 when no response came */
+  uint64_t bytes;
+  bool truncated;
+  double total_ms;
+  bool has_worker; /* false for records the supervisor writes itself */
+  enum worker_kind worker_kind;
+  int worker_id;
+  int attempt;
+  const char *record; /* the record as result_encode wrote it */
+  size_t record_len;
+};
+
+/* Appends the record as one compact JSON object, without job and seq and
+ * without a newline, its keys in the order of DESIGN.md with
+ * "utf8_repaired" last. out->failed tells of an allocation failure. */
+void result_encode(const struct result_record *record, struct jsonw *out);
+/* The last key of every record result_encode writes; result_finish relies on
+ * it. */
+#define RESULT_REPAIRED_KEY ",\"utf8_repaired\":"
+/* Appends the final line: "job" and "seq" first, then every field of the
+ * record text (as result_encode wrote it, copied without parsing), then a
+ * newline. The job name is sanitized like any other string, and when that
+ * repaired it the record's "utf8_repaired" becomes true. -1 when record is not
+ * an object's text or memory ran out. */
+int result_finish(const char *job, long long seq, const char *record,
+                  size_t record_len, struct jsonw *out);
 /* Writes "2026-11-22T01:50:38.123Z" into buf (at least 32 bytes). */
 void result_format_time(const struct timespec *when, char *buf, size_t size);
 

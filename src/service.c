@@ -288,53 +288,45 @@ static struct task *next_task(void *arg)
 
 /* What the record says, for the statistics of the worker that made it.
  * configure --disable-stats compiles this out, to measure its cost. */
-static void count_record(struct service *svc, json_t *body)
+static void count_record(struct service *svc,
+                         const struct result_summary *answer)
 {
 #ifdef CRAWLD_NO_STATS
   (void)svc;
-  (void)body;
+  (void)answer;
 #else
-  json_t *worker = json_object_get(body, "worker");
-  json_int_t worker_id = json_integer_value(json_object_get(worker, "id"));
-  json_t *error = json_object_get(body, "error");
-  const char *kind = json_string_value(json_object_get(worker, "kind"));
   struct stats_sample sample = { 0 };
   struct timespec now;
 
-  if(worker_id < 0 || worker_id >= OPTIONS_MAX_WORKERS)
-    return;
-  sample.ok = json_is_true(json_object_get(body, "ok"));
-  sample.error = json_is_object(error)
-                     ? result_error_from_name(
-                           json_string_value(json_object_get(error, "code")))
-                     : RESULT_OK;
-  sample.status = (long)json_integer_value(json_object_get(body, "status"));
-  sample.bytes = (uint64_t)json_integer_value(json_object_get(body, "bytes"));
-  sample.truncated = json_is_true(json_object_get(body, "truncated"));
-  sample.attempt = (int)json_integer_value(json_object_get(body, "attempt"));
-  sample.total_ms = json_number_value(
-      json_object_get(json_object_get(body, "timing"), "total_ms"));
+  sample.ok = answer->error == RESULT_OK;
+  sample.error = answer->error;
+  sample.status = answer->status;
+  sample.bytes = answer->bytes;
+  sample.truncated = answer->truncated;
+  sample.attempt = answer->attempt;
+  sample.total_ms = answer->total_ms;
   clock_gettime(CLOCK_MONOTONIC, &now);
   /* worker_crash records come from the pool, not from a worker: they count
    * in the totals only. */
-  if(kind == NULL) {
+  if(!answer->has_worker || answer->worker_id < 0 ||
+     answer->worker_id >= OPTIONS_MAX_WORKERS) {
     stats_record(&svc->unattributed, &sample, &now);
     return;
   }
-  svc->stats_kind[worker_id] =
-      strcmp(kind, "process") == 0 ? WORKER_PROCESS : WORKER_THREAD;
-  stats_record(&svc->stats[worker_id], &sample, &now);
+  svc->stats_kind[answer->worker_id] = answer->worker_kind;
+  stats_record(&svc->stats[answer->worker_id], &sample, &now);
 #endif
 }
 
-static void answered(void *arg, struct task *task, json_t *body)
+static void answered(void *arg, struct task *task,
+                     const struct result_summary *answer)
 {
   struct service *svc = arg;
   struct job *job = task->job;
   int index;
 
-  count_record(svc, body);
-  if(job_commit(job, task, body) < 0) {
+  count_record(svc, answer);
+  if(job_commit(job, task, answer) < 0) {
     fatal(svc, "job %s: %s", job_name(job), job_failure(job));
     return;
   }

@@ -53,13 +53,14 @@ static struct task *next_task(void *arg)
   return task;
 }
 
-static void answered(void *arg, struct task *task, json_t *body)
+static void answered(void *arg, struct task *task,
+                     const struct result_summary *answer)
 {
   struct once *once = arg;
 
   if(once->watch != NULL)
-    once->watch->answered(once->watch->arg, body);
-  job_commit(once->job, task, body);
+    once->watch->answered(once->watch->arg, answer);
+  job_commit(once->job, task, answer);
   finish_if_done(once);
 }
 

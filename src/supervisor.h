@@ -24,8 +24,8 @@ int supervisor_run_once(const struct crawl_options *opts, const char *exe,
 /* What crawld compare sees of a run. Both calls come from the event loop. */
 struct supervisor_watch {
   /* Every answer from a worker (and every worker_crash record the pool
-   * makes), before it is committed. body is borrowed. */
-  void (*answered)(void *arg, json_t *body);
+   * makes), before it is committed. */
+  void (*answered)(void *arg, const struct result_summary *answer);
   /* Once, when every line has its record: the workers still run (they are
    * drained next), so they can be measured. */
   void (*finished)(void *arg, const struct pool *pool);

@@ -42,10 +42,12 @@ struct worker {
   struct queued_task *queue_tail;
   struct fetch *running; /* transfers added to the multi handle, chained */
   int inflight;          /* how many there are */
+  struct fetch *idle;    /* handles between transfers, for the next ones */
   int curl_running;  /* libcurl's own count, from curl_multi_socket_action */
   bool tasks_closed; /* the supervisor has no more tasks for us */
   const char *crash_marker;  /* test hook: see start_queued() */
   struct netpolicy networks; /* deny_networks, parsed once */
+  struct jsonw line;         /* the result line being sent, reused */
   bool failed;
 };
 
@@ -58,25 +60,15 @@ static void fail(struct worker *worker, const char *what)
   event_base_loopbreak(worker->base);
 }
 
-static void send_result(struct worker *worker, uint64_t task_id,
-                        json_t *record)
+/* Sends the result line fetch_finish() or fetch_fail() wrote. */
+static void send_result(struct worker *worker)
 {
-  size_t len;
-  char *line;
-
-  if(record == NULL) {
+  if(worker->line.failed)
     fail(worker, "out of memory encoding a result");
-    return;
-  }
-  line = proto_result_encode(task_id, record, &len);
-  json_decref(record);
-  if(line == NULL) {
-    fail(worker, "out of memory encoding a result");
-    return;
-  }
-  if(bufferevent_write(worker->results, line, len) < 0)
+  else if(bufferevent_write(worker->results, worker->line.text,
+                            worker->line.len) < 0)
     fail(worker, "cannot queue a result line");
-  free(line);
+  jsonw_reset(&worker->line);
 }
 
 /* Starts queued tasks while there is room in flight. */
@@ -95,20 +87,28 @@ static void start_queued(struct worker *worker)
     if(worker->crash_marker != NULL &&
        strstr(queued->task.url, worker->crash_marker) != NULL)
       raise(SIGKILL);
-    fetch = fetch_new(&worker->config->policy, &worker->networks,
-                      queued->task.id, queued->task.url, queued->task.attempt);
+    fetch = worker->idle;
+    if(fetch != NULL)
+      fetch_unlink(fetch, &worker->idle);
+    else
+      fetch = fetch_new(&worker->config->policy, &worker->networks);
+    if(fetch != NULL && fetch_start(fetch, queued->task.id, queued->task.url,
+                                    queued->task.attempt) < 0) {
+      fetch_free(fetch);
+      fetch = NULL;
+    }
     if(fetch == NULL) {
-      send_result(worker, queued->task.id,
-                  fetch_fail(queued->task.url, queued->task.attempt,
-                             RESULT_ERR_INTERNAL, "cannot set up the transfer",
-                             &worker->identity));
+      fetch_fail(queued->task.id, queued->task.url, queued->task.attempt,
+                 RESULT_ERR_INTERNAL, "cannot set up the transfer",
+                 &worker->identity, &worker->line);
+      send_result(worker);
     }
     else if(curl_multi_add_handle(worker->multi, fetch_easy(fetch)) !=
             CURLM_OK) {
-      send_result(worker, queued->task.id,
-                  fetch_fail(queued->task.url, queued->task.attempt,
-                             RESULT_ERR_INTERNAL, "cannot start the transfer",
-                             &worker->identity));
+      fetch_fail(queued->task.id, queued->task.url, queued->task.attempt,
+                 RESULT_ERR_INTERNAL, "cannot start the transfer",
+                 &worker->identity, &worker->line);
+      send_result(worker);
       fetch_free(fetch);
     }
     else {
@@ -135,11 +135,12 @@ static void collect_done(struct worker *worker)
     if(message->msg != CURLMSG_DONE)
       continue;
     fetch = fetch_from_easy(message->easy_handle);
-    send_result(worker, fetch_task_id(fetch),
-                fetch_finish(fetch, message->data.result, &worker->identity));
+    fetch_finish(fetch, message->data.result, &worker->identity,
+                 &worker->line);
+    send_result(worker);
     curl_multi_remove_handle(worker->multi, message->easy_handle);
     fetch_unlink(fetch, &worker->running);
-    fetch_free(fetch);
+    fetch_link(fetch, &worker->idle);
     worker->inflight--;
   }
   start_queued(worker);
@@ -359,6 +360,12 @@ static void teardown(struct worker *worker)
     fetch_unlink(fetch, &worker->running);
     fetch_free(fetch);
   }
+  while(worker->idle != NULL) {
+    struct fetch *fetch = worker->idle;
+
+    fetch_unlink(fetch, &worker->idle);
+    fetch_free(fetch);
+  }
   if(worker->multi != NULL)
     curl_multi_cleanup(worker->multi);
   while(worker->queue_head != NULL) {
@@ -376,6 +383,7 @@ static void teardown(struct worker *worker)
     bufferevent_free(worker->results);
   if(worker->base != NULL)
     event_base_free(worker->base);
+  jsonw_free(&worker->line);
 }
 
 int worker_run(int task_fd, int result_fd, const struct worker_config *config)

@@ -1,8 +1,8 @@
 /* check_result.c - unit tests for the result record (src/result.c).
  *
- * Records are compared as the compact JSON text the daemon writes (the flags
- * of proto_dump_line), so key order and number formatting are checked exactly.
- */
+ * Exact-line tests compare the text result_encode writes byte for byte, so
+ * key order and number formatting are checked exactly; the others parse that
+ * text with jansson and look at the values. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -12,17 +12,15 @@
 #include <time.h>
 
 #include <check.h>
+#include <jansson.h>
 
 #include "result.h"
+#include "sample_record.h"
 
-/* The flags proto_dump_line writes records with. */
+/* How parts of a parsed record are shown for exact comparison. */
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(10))
 
 #define FFFD "\xef\xbf\xbd"
-#define EMPTY_SHA256 \
-  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-/* 2026-11-22T01:50:38Z */
-#define FETCHED_SEC 1795312238
 
 static const char *const record_keys[] = {
   "url",          "final_url",  "ok",           "status", "error",
@@ -42,61 +40,48 @@ static const struct {
 };
 #define ERROR_TABLE_COUNT (sizeof(error_table) / sizeof(error_table[0]))
 
-/* A successful fetch with every field set. */
-static void fill_success(struct result_record *record)
+/* result_encode's text, NUL-terminated; malloc'd, caller frees. */
+static char *encode_text(const struct result_record *record)
 {
-  static const char title[] = "Example Domain";
-  static const char snippet[] = "This domain is for use in examples.";
+  struct jsonw out = { 0 };
+  char *text;
 
-  memset(record, 0, sizeof(*record));
-  record->url = "https://example.org/a";
-  record->final_url = "https://example.org/b";
-  record->error = RESULT_OK;
-  record->status = 200;
-  record->content_type = "text/html; charset=utf-8";
-  record->bytes = 12345;
-  record->truncated = false;
-  record->title = title;
-  record->title_len = sizeof(title) - 1;
-  record->snippet = snippet;
-  record->snippet_len = sizeof(snippet) - 1;
-  record->sha256 = EMPTY_SHA256;
-  record->redirects = 1;
-  record->http_version = "2";
-  record->timing.dns_ms = 1.5;
-  record->timing.connect_ms = 2.25;
-  record->timing.tls_ms = 3.125;
-  record->timing.ttfb_ms = 10.5;
-  record->timing.total_ms = 20.75;
-  record->has_worker = true;
-  record->worker_kind = WORKER_THREAD;
-  record->worker_id = 3;
-  record->worker_pid = 4242;
-  record->attempt = 1;
-  record->fetched_at.tv_sec = FETCHED_SEC;
-  record->fetched_at.tv_nsec = 123000000;
+  result_encode(record, &out);
+  ck_assert(!out.failed);
+  text = strndup(out.text, out.len);
+  ck_assert_ptr_nonnull(text);
+  jsonw_free(&out);
+  return text;
 }
 
-/* A DNS failure: no response, no worker. */
-static void fill_error(struct result_record *record)
+/* Parses text as the one JSON object it must be, duplicate keys refused. */
+static json_t *parse_object(const char *text, size_t len)
 {
-  memset(record, 0, sizeof(*record));
-  record->url = "http://nx.invalid/";
-  record->error = RESULT_ERR_DNS;
-  record->error_message = "Could not resolve host: nx.invalid";
-  record->has_worker = false;
-  record->attempt = 2;
-  record->fetched_at.tv_sec = 0;
-  record->fetched_at.tv_nsec = 5000000;
+  json_error_t error;
+  json_t *json = json_loadb(text, len, JSON_REJECT_DUPLICATES, &error);
+
+  ck_assert_msg(json != NULL, "not JSON (%s): %.*s", error.text, (int)len,
+                text);
+  ck_assert(json_is_object(json));
+  return json;
 }
 
 static json_t *encode(const struct result_record *record)
 {
-  json_t *json = result_encode(record);
+  char *text = encode_text(record);
+  json_t *json = parse_object(text, strlen(text));
 
-  ck_assert_ptr_nonnull(json);
-  ck_assert(json_is_object(json));
+  free(text);
   return json;
+}
+
+static void assert_encodes_to(const struct result_record *record,
+                              const char *expected)
+{
+  char *text = encode_text(record);
+
+  ck_assert_str_eq(text, expected);
+  free(text);
 }
 
 /* The compact text of json; malloc'd, caller frees. */
@@ -243,26 +228,9 @@ END_TEST
 START_TEST(test_encode_success_record_exact_line)
 {
   struct result_record record;
-  json_t *json;
 
-  fill_success(&record);
-  json = encode(&record);
-  assert_dump_eq(
-      json,
-      "{\"url\":\"https://example.org/a\",\"final_url\":\"https://example.org/"
-      "b\","
-      "\"ok\":true,\"status\":200,\"error\":null,"
-      "\"content_type\":\"text/html; "
-      "charset=utf-8\",\"bytes\":12345,\"truncated\":false,"
-      "\"title\":\"Example Domain\",\"snippet\":\"This domain is for use in "
-      "examples.\","
-      "\"sha256\":\"" EMPTY_SHA256 "\",\"redirects\":1,\"http_version\":\"2\","
-      "\"timing\":{\"dns_ms\":1.5,\"connect_ms\":2.25,\"tls_ms\":3.125,\"ttfb_"
-      "ms\":10.5,"
-      "\"total_ms\":20.75},"
-      "\"worker\":{\"kind\":\"thread\",\"id\":3,\"pid\":4242},\"attempt\":1,"
-      "\"fetched_at\":\"2026-11-22T01:50:38.123Z\",\"utf8_repaired\":false}");
-  json_decref(json);
+  sample_success(&record);
+  assert_encodes_to(&record, SAMPLE_SUCCESS_TEXT);
 }
 END_TEST
 
@@ -274,7 +242,7 @@ START_TEST(test_encode_success_record_keys_in_documented_order)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   json = encode(&record);
   assert_keys(json, record_keys, RECORD_KEY_COUNT);
   assert_keys(json_object_get(json, "timing"), timing_keys, 5);
@@ -288,7 +256,7 @@ START_TEST(test_encode_process_worker)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.worker_kind = WORKER_PROCESS;
   record.worker_id = 7;
   record.worker_pid = 31337;
@@ -304,7 +272,7 @@ START_TEST(test_encode_large_byte_count_and_truncated)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.bytes = 5000000000ULL;
   record.truncated = true;
   record.error = RESULT_ERR_TOO_LARGE;
@@ -325,25 +293,9 @@ END_TEST
 START_TEST(test_encode_error_record_exact_line)
 {
   struct result_record record;
-  json_t *json;
 
-  fill_error(&record);
-  json = encode(&record);
-  assert_dump_eq(
-      json,
-      "{\"url\":\"http://nx.invalid/"
-      "\",\"final_url\":null,\"ok\":false,\"status\":null,"
-      "\"error\":{\"code\":\"dns\",\"message\":\"Could not resolve host: "
-      "nx.invalid\"},"
-      "\"content_type\":null,\"bytes\":0,\"truncated\":false,\"title\":null,"
-      "\"snippet\":null,\"sha256\":null,\"redirects\":0,\"http_version\":null,"
-      "\"timing\":{\"dns_ms\":0.0,\"connect_ms\":0.0,\"tls_ms\":0.0,\"ttfb_"
-      "ms\":0.0,"
-      "\"total_ms\":0.0},"
-      "\"worker\":null,\"attempt\":2,\"fetched_at\":\"1970-01-01T00:00:00."
-      "005Z\","
-      "\"utf8_repaired\":false}");
-  json_decref(json);
+  sample_error(&record);
+  assert_encodes_to(&record, SAMPLE_ERROR_TEXT);
 }
 END_TEST
 
@@ -352,7 +304,7 @@ START_TEST(test_encode_error_record_keys_in_documented_order)
   struct result_record record;
   json_t *json;
 
-  fill_error(&record);
+  sample_error(&record);
   json = encode(&record);
   assert_keys(json, record_keys, RECORD_KEY_COUNT);
   json_decref(json);
@@ -364,7 +316,7 @@ START_TEST(test_encode_error_without_message_has_empty_message)
   struct result_record record;
   json_t *json;
 
-  fill_error(&record);
+  sample_error(&record);
   record.error = RESULT_ERR_WORKER_CRASH;
   record.error_message = NULL;
   json = encode(&record);
@@ -380,7 +332,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_title)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.title = title;
   record.title_len = sizeof(title) - 1;
   json = encode(&record);
@@ -397,7 +349,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_snippet)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.snippet = snippet;
   record.snippet_len = sizeof(snippet) - 1;
   json = encode(&record);
@@ -412,7 +364,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_content_type)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.content_type = "text/html; charset=\xff";
   json = encode(&record);
   ck_assert_str_eq(string_member(json, "content_type"),
@@ -427,7 +379,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_url)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.url = "http://a/\xc0\xaf";
   json = encode(&record);
   ck_assert_str_eq(string_member(json, "url"), "http://a/" FFFD FFFD);
@@ -442,7 +394,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_final_url)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.final_url = "http://b/\xf0\x9f\x98";
   json = encode(&record);
   ck_assert_str_eq(string_member(json, "final_url"), "http://b/" FFFD);
@@ -456,7 +408,7 @@ START_TEST(test_encode_replaces_invalid_utf8_in_error_message)
   struct result_record record;
   json_t *json;
 
-  fill_error(&record);
+  sample_error(&record);
   record.error_message = "bad \xed\xa0\x80 header";
   json = encode(&record);
   ck_assert_str_eq(string_member(json_object_get(json, "error"), "message"),
@@ -475,7 +427,7 @@ START_TEST(test_encode_valid_utf8_is_kept_and_not_repaired)
   struct result_record record;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.title = title;
   record.title_len = sizeof(title) - 1;
   record.snippet = title;
@@ -503,7 +455,7 @@ START_TEST(
   json_t *json;
   char *text;
 
-  fill_success(&record);
+  sample_success(&record);
   record.title = title;
   record.title_len = sizeof(title) - 1;
   ck_assert_uint_eq(record.title_len, 11);
@@ -544,7 +496,7 @@ START_TEST(test_encode_cuts_huge_ascii_title_to_title_chars)
   memset(title, 'x', TITLE_BYTES);
   memset(expected, 'x', RESULT_TITLE_CHARS);
   expected[RESULT_TITLE_CHARS] = '\0';
-  fill_success(&record);
+  sample_success(&record);
   record.title = title;
   record.title_len = TITLE_BYTES;
   json = encode(&record);
@@ -568,7 +520,7 @@ START_TEST(test_encode_cuts_huge_four_byte_title_to_title_chars)
   ck_assert_ptr_nonnull(title);
   for(size_t i = 0; i < COUNT; i++)
     memcpy(title + i * 4, emoji, 4);
-  fill_success(&record);
+  sample_success(&record);
   record.title = title;
   record.title_len = COUNT * 4;
   json = encode(&record);
@@ -594,7 +546,7 @@ START_TEST(test_encode_cuts_long_snippet_to_100_two_byte_characters)
     memcpy(snippet + i * 2, "\xc3\xa9", 2);
   memcpy(expected, snippet, RESULT_SNIPPET_CHARS * 2);
   expected[RESULT_SNIPPET_CHARS * 2] = '\0';
-  fill_success(&record);
+  sample_success(&record);
   record.snippet = snippet;
   record.snippet_len = sizeof(snippet);
   json = encode(&record);
@@ -619,7 +571,7 @@ START_TEST(test_encode_cuts_snippet_after_whole_multibyte_character)
   memset(snippet + 106, 'b', 10);
   memcpy(expected, snippet, 103);
   expected[103] = '\0';
-  fill_success(&record);
+  sample_success(&record);
   record.snippet = snippet;
   record.snippet_len = sizeof(snippet);
   json = encode(&record);
@@ -639,7 +591,7 @@ START_TEST(test_encode_keeps_snippet_of_exactly_100_characters)
   for(size_t i = 0; i < RESULT_SNIPPET_CHARS; i++)
     memcpy(snippet + i * 3, "\xe2\x82\xac", 3);
   snippet[RESULT_SNIPPET_CHARS * 3] = '\0';
-  fill_success(&record);
+  sample_success(&record);
   record.snippet = snippet;
   record.snippet_len = RESULT_SNIPPET_CHARS * 3;
   json = encode(&record);
@@ -655,7 +607,7 @@ START_TEST(test_encode_rounds_timing_to_microseconds)
   json_t *timing;
   json_t *json;
 
-  fill_success(&record);
+  sample_success(&record);
   record.timing.dns_ms = 1.23456789;
   record.timing.connect_ms = 0.0004;
   record.timing.tls_ms = 12345.6789012;
@@ -689,52 +641,75 @@ static const char *const finished_keys[] = {
 };
 #define FINISHED_KEY_COUNT (sizeof(finished_keys) / sizeof(finished_keys[0]))
 
-START_TEST(test_finish_puts_job_and_seq_first_and_drops_id)
+/* result_finish's line for the record's text, NUL-terminated; malloc'd. */
+static char *finish_text(const char *job, long long seq, const char *record)
+{
+  struct jsonw out = { 0 };
+  char *text;
+
+  ck_assert_int_eq(result_finish(job, seq, record, strlen(record), &out), 0);
+  ck_assert(!out.failed);
+  ck_assert_uint_gt(out.len, 0);
+  ck_assert_int_eq(out.text[out.len - 1], '\n');
+  text = strndup(out.text, out.len);
+  ck_assert_ptr_nonnull(text);
+  jsonw_free(&out);
+  return text;
+}
+
+START_TEST(test_finish_puts_job_and_seq_first)
 {
   struct result_record record;
   const char *key;
   json_t *value;
   json_t *body;
   json_t *done;
+  char *text;
+  char *line;
 
-  fill_success(&record);
-  body = encode(&record);
-  ck_assert_int_eq(json_object_set_new(body, "id", json_integer(17)), 0);
-  done = result_finish("pages", 1234567890123LL, body);
-  ck_assert_ptr_nonnull(done);
+  sample_success(&record);
+  text = encode_text(&record);
+  body = parse_object(text, strlen(text));
+  line = finish_text("pages", 1234567890123LL, text);
+  done = parse_object(line, strlen(line));
   assert_keys(done, finished_keys, FINISHED_KEY_COUNT);
   ck_assert_str_eq(string_member(done, "job"), "pages");
   ck_assert(json_is_integer(json_object_get(done, "seq")));
   ck_assert_int_eq(json_integer_value(json_object_get(done, "seq")),
                    1234567890123LL);
-  ck_assert_ptr_null(json_object_get(done, "id"));
   json_object_foreach(body, key, value)
   {
-    if(strcmp(key, "id") == 0)
-      continue;
     ck_assert_msg(json_equal(json_object_get(done, key), value),
                   "\"%s\" differs", key);
   }
-  /* The body is borrowed, not stolen or changed. */
-  ck_assert_uint_eq(json_object_size(body), RECORD_KEY_COUNT + 1);
+  /* After the two new members comes the record's own text, unchanged but
+   * for its '{', then the newline. */
+  {
+    static const char prefix[] = "{\"job\":\"pages\",\"seq\":1234567890123,";
+    size_t rest = strlen(text) - 1;
+
+    ck_assert_uint_eq(strlen(line), sizeof(prefix) - 1 + rest + 1);
+    ck_assert_int_eq(strncmp(line, prefix, sizeof(prefix) - 1), 0);
+    ck_assert_int_eq(memcmp(line + sizeof(prefix) - 1, text + 1, rest), 0);
+  }
   json_decref(done);
   json_decref(body);
+  free(line);
+  free(text);
 }
 END_TEST
 
 START_TEST(test_finish_exact_line)
 {
   struct result_record record;
-  json_t *body;
-  json_t *done;
+  char *text;
+  char *line;
 
-  fill_error(&record);
-  body = encode(&record);
-  ck_assert_int_eq(json_object_set_new(body, "id", json_integer(5)), 0);
-  done = result_finish("urls", 3, body);
-  ck_assert_ptr_nonnull(done);
-  assert_dump_eq(
-      done,
+  sample_error(&record);
+  text = encode_text(&record);
+  line = finish_text("urls", 3, text);
+  ck_assert_str_eq(
+      line,
       "{\"job\":\"urls\",\"seq\":3,"
       "\"url\":\"http://nx.invalid/"
       "\",\"final_url\":null,\"ok\":false,\"status\":null,"
@@ -747,87 +722,112 @@ START_TEST(test_finish_exact_line)
       "\"total_ms\":0.0},"
       "\"worker\":null,\"attempt\":2,\"fetched_at\":\"1970-01-01T00:00:00."
       "005Z\","
-      "\"utf8_repaired\":false}");
-  json_decref(done);
-  json_decref(body);
+      "\"utf8_repaired\":false}\n");
+  free(line);
+  free(text);
 }
 END_TEST
 
-START_TEST(test_finish_drops_id_wherever_it_is)
+START_TEST(test_finish_escapes_job_name)
 {
-  static const char *const keys[] = { "job", "seq", "url", "utf8_repaired" };
-  json_t *body;
-  json_t *done;
+  char *line = finish_text("a\"b\\c\n", -1, "{\"url\":\"http://a/\"}");
 
-  body = json_pack("{s:I, s:s, s:b}", "id", (json_int_t)9, "url", "http://a/",
-                   "utf8_repaired", 0);
-  ck_assert_ptr_nonnull(body);
-  done = result_finish("j", 0, body);
-  ck_assert_ptr_nonnull(done);
-  assert_keys(done, keys, 4);
-  assert_dump_eq(done, "{\"job\":\"j\",\"seq\":0,\"url\":\"http://a/"
-                       "\",\"utf8_repaired\":false}");
-  json_decref(done);
-  json_decref(body);
+  ck_assert_str_eq(line, "{\"job\":\"a\\\"b\\\\c\\n\",\"seq\":-1,"
+                         "\"url\":\"http://a/\"}\n");
+  free(line);
+}
+END_TEST
+
+START_TEST(test_finish_refuses_what_is_not_an_object)
+{
+  static const char *const texts[] = {
+    "", "{", "}", "[1]", "{\"a\":1", "\"x\""
+  };
+  struct jsonw out = { 0 };
+
+  for(size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+    jsonw_reset(&out);
+    ck_assert_msg(result_finish("j", 0, texts[i], strlen(texts[i]), &out) ==
+                      -1,
+                  "accepted '%s'", texts[i]);
+  }
+  jsonw_free(&out);
 }
 END_TEST
 
 START_TEST(test_finish_sanitizes_invalid_utf8_job_name)
 {
   struct result_record record;
-  json_t *body;
   json_t *done;
+  char *text;
+  char *line;
 
-  fill_success(&record);
-  body = encode(&record);
-  assert_repaired(body, false);
-  done = result_finish("crawl\xff"
-                       "2026",
-                       1, body);
-  ck_assert_ptr_nonnull(done);
+  sample_success(&record);
+  text = encode_text(&record);
+  line = finish_text("crawl\xff"
+                     "2026",
+                     1, text);
+  done = parse_object(line, strlen(line));
   ck_assert_str_eq(string_member(done, "job"), "crawl" FFFD "2026");
   assert_repaired(done, true);
   /* utf8_repaired keeps its place at the end. */
   assert_keys(done, finished_keys, FINISHED_KEY_COUNT);
+  ck_assert_int_eq(
+      strcmp(line + strlen(line) - strlen(",\"utf8_repaired\":true}\n"),
+             ",\"utf8_repaired\":true}\n"),
+      0);
   json_decref(done);
-  json_decref(body);
+  free(line);
+  free(text);
 }
 END_TEST
 
 START_TEST(test_finish_valid_job_name_keeps_repaired_false)
 {
   struct result_record record;
-  json_t *body;
   json_t *done;
+  char *text;
+  char *line;
 
-  fill_success(&record);
-  body = encode(&record);
-  done = result_finish("t\xc3\xa2"
-                       "che",
-                       1, body);
-  ck_assert_ptr_nonnull(done);
+  sample_success(&record);
+  text = encode_text(&record);
+  line = finish_text("t\xc3\xa2"
+                     "che",
+                     1, text);
+  done = parse_object(line, strlen(line));
   ck_assert_str_eq(string_member(done, "job"), "t\xc3\xa2"
                                                "che");
   assert_repaired(done, false);
   json_decref(done);
-  json_decref(body);
+  free(line);
+  free(text);
 }
 END_TEST
 
 START_TEST(test_finish_keeps_repaired_true_from_body)
 {
   struct result_record record;
-  json_t *body;
   json_t *done;
+  char *text;
+  char *line;
 
-  fill_success(&record);
+  sample_success(&record);
   record.content_type = "text/\xfe";
-  body = encode(&record);
-  done = result_finish("pages", 1, body);
-  ck_assert_ptr_nonnull(done);
+  text = encode_text(&record);
+  line = finish_text("pages", 1, text);
+  done = parse_object(line, strlen(line));
   assert_repaired(done, true);
   json_decref(done);
-  json_decref(body);
+  free(line);
+  free(text);
+  /* and with a repaired job name as well: still true, and still valid */
+  text = encode_text(&record);
+  line = finish_text("p\xff", 1, text);
+  done = parse_object(line, strlen(line));
+  assert_repaired(done, true);
+  json_decref(done);
+  free(line);
+  free(text);
 }
 END_TEST
 
@@ -885,9 +885,10 @@ static Suite *result_suite(void)
   tcase_add_test(utf8, test_encode_keeps_snippet_of_exactly_100_characters);
   suite_add_tcase(suite, utf8);
 
-  tcase_add_test(finish, test_finish_puts_job_and_seq_first_and_drops_id);
+  tcase_add_test(finish, test_finish_puts_job_and_seq_first);
   tcase_add_test(finish, test_finish_exact_line);
-  tcase_add_test(finish, test_finish_drops_id_wherever_it_is);
+  tcase_add_test(finish, test_finish_escapes_job_name);
+  tcase_add_test(finish, test_finish_refuses_what_is_not_an_object);
   tcase_add_test(finish, test_finish_sanitizes_invalid_utf8_job_name);
   tcase_add_test(finish, test_finish_valid_job_name_keeps_repaired_false);
   tcase_add_test(finish, test_finish_keeps_repaired_true_from_body);
