@@ -33,7 +33,8 @@ struct fetch {
   bool truncated;
   bool body_started; /* the first body bytes arrived and were classified */
   EVP_MD_CTX *sha256;
-  struct html_extract *html; /* only for HTML bodies */
+  struct html_extract *html; /* kept from the first HTML body on */
+  bool scanning;  /* the body is HTML: html holds its title and text */
   bool html_done; /* title and snippet found: the rest needs no scanning */
   char error_text[CURL_ERROR_SIZE];
 };
@@ -106,8 +107,13 @@ static void start_body(struct fetch *fetch)
 
   fetch->body_started = true;
   curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
-  if(is_html(content_type))
+  if(!is_html(content_type))
+    return;
+  if(fetch->html != NULL)
+    html_extract_reset(fetch->html);
+  else
     fetch->html = html_extract_new();
+  fetch->scanning = fetch->html != NULL;
 }
 
 /* --cpu-work: the per-page processing a real crawler does (parsing,
@@ -146,7 +152,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
   fetch->bytes += kept;
   EVP_DigestUpdate(fetch->sha256, data, kept);
   burn_cpu(fetch, data, kept);
-  if(fetch->html != NULL && !fetch->html_done) {
+  if(fetch->scanning && !fetch->html_done) {
     html_extract_feed(fetch->html, data, kept);
     fetch->html_done = html_extract_done(fetch->html);
   }
@@ -255,8 +261,7 @@ int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
   fetch->bytes = 0;
   fetch->truncated = false;
   fetch->body_started = false;
-  html_extract_free(fetch->html);
-  fetch->html = NULL;
+  fetch->scanning = false;
   fetch->html_done = false;
   return 0;
 }
@@ -373,7 +378,8 @@ static void fill_worker(struct result_record *record,
 }
 
 void fetch_finish(struct fetch *fetch, CURLcode result,
-                  const struct fetch_worker_identity *worker, struct jsonw *out)
+                  const struct fetch_worker_identity *worker,
+                  struct jsonw *out)
 {
   struct result_record record = { 0 };
   char http_error[64];
@@ -400,7 +406,7 @@ void fetch_finish(struct fetch *fetch, CURLcode result,
     record.sha256 = sha256_hex;
     record.http_version = http_version_name(http_version);
   }
-  if(fetch->html != NULL) {
+  if(fetch->scanning) {
     record.title = html_extract_title(fetch->html, &record.title_len);
     record.snippet = html_extract_snippet(fetch->html, &record.snippet_len);
   }

@@ -66,6 +66,8 @@ struct html_extract; /* opaque; fixed-size, no allocation after _new */
 
 /* NULL on allocation failure. */
 struct html_extract *html_extract_new(void);
+/* Makes hx what html_extract_new() returned, for the next body. */
+void html_extract_reset(struct html_extract *hx);
 
 /* Feeds the next len bytes of the body. Once html_extract_done() is true,
    further bytes are ignored. */

@@ -118,6 +118,11 @@ bool utf8_valid(const char *src, size_t len)
   while(pos < len) {
     size_t n;
 
+    /* ASCII without NUL, nearly all of what is checked, byte by byte */
+    if(s[pos] - 1u < 0x7Fu) {
+      pos++;
+      continue;
+    }
     if(!utf8_next(s + pos, len - pos, &n))
       return false;
     pos += n;

@@ -397,6 +397,48 @@ START_TEST(test_huge_title_is_cut)
 }
 END_TEST
 
+/* One worker with one transfer at a time runs every URL on the same easy
+ * handle and HTML scanner: nothing of one page may show in the next. */
+START_TEST(test_reused_handle_starts_each_page_afresh)
+{
+  static const char *const lines[] = { "/site/3",
+                                       "/text",
+                                       "/html?title=Second&text=two",
+                                       "/big-title?chars=600",
+                                       "/status/404",
+                                       "/html?text=no%20title",
+                                       "/redirect/2",
+                                       "/headers-only" };
+  static const char *const args[] = { "--threads",  "1", "--processes", "0",
+                                      "--inflight", "1", NULL };
+  struct crawl_run run;
+  json_t *by_seq[8];
+
+  crawl(lines, 8, args, &run);
+  for(long long seq = 0; seq < 8; seq++)
+    by_seq[seq] = harness_record(&run, seq);
+  ck_assert_str_eq(str(by_seq[0], "title"), "Page 3");
+  ck_assert(json_is_null(json_object_get(by_seq[1], "title")));
+  ck_assert(json_is_null(json_object_get(by_seq[1], "snippet")));
+  ck_assert_int_eq(num(by_seq[1], "bytes"), 16);
+  ck_assert_str_eq(str(by_seq[2], "title"), "Second");
+  ck_assert_str_eq(str(by_seq[2], "snippet"), "two");
+  ck_assert_uint_eq(strlen(str(by_seq[3], "title")), 512);
+  assert_error(by_seq[4], "http_error");
+  ck_assert(json_is_true(json_object_get(by_seq[0], "ok")));
+  ck_assert_str_eq(str(by_seq[5], "title"), "");
+  ck_assert_str_eq(str(by_seq[5], "snippet"), "no title");
+  ck_assert(json_is_null(json_object_get(by_seq[5], "error")));
+  ck_assert_int_eq(num(by_seq[6], "redirects"), 2);
+  assert_url(by_seq[6], "final_url", "/redirect/0");
+  ck_assert_int_eq(num(by_seq[7], "redirects"), 0);
+  ck_assert_int_eq(num(by_seq[7], "bytes"), 0);
+  ck_assert(json_is_false(json_object_get(by_seq[7], "truncated")));
+  assert_url(by_seq[7], "final_url", "/headers-only");
+  crawl_run_free(&run);
+}
+END_TEST
+
 START_TEST(test_bad_lines_get_records_and_the_rest_goes_on)
 {
   char *text_url = harness_url(&h, "/text");
@@ -647,6 +689,7 @@ static Suite *crawl_suite(void)
   tcase_add_test(records, test_reset_mid_body_is_a_receive_error);
   tcase_add_test(records, test_invalid_utf8_is_replaced_and_flagged);
   tcase_add_test(records, test_huge_title_is_cut);
+  tcase_add_test(records, test_reused_handle_starts_each_page_afresh);
   tcase_add_test(records, test_bad_lines_get_records_and_the_rest_goes_on);
   tcase_add_test(records, test_denied_network_is_caught_in_every_spelling);
   tcase_add_test(records, test_redirect_to_denied_network_is_caught);
