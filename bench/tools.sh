@@ -427,14 +427,15 @@ profile() {
 	p_super=$(awk '{ split($2, a, ":"); print a[1] }' perf.pid | sort -n | head -n 1)
 	p_super_pct=$(awk -v p="$p_super" '{ split($2, a, ":"); if (a[1] == p) print $1 }' perf.pid)
 	p_json_pct=$(awk '/libjansson/ { print $1 }' perf.dso)
+	p_curl_pct=$(awk '/libcurl/ { print $1 }' perf.dso)
 	p_kernel_pct=$(awk '/kernel/ { print $1 }' perf.dso)
 	p_answer_pct=$(awk -v p="$p_super" '$3 ~ "^" p ":" && $6 == "take_answer" { print $1; exit }' perf.own)
 	{
 		printf '\n### %s, %s list\n\n' "$2" "$1"
 		printf 'In short: of the CPU time crawld spent, the supervisor thread took %s, the rest its workers;\n' "${p_super_pct:-?}"
-		printf 'libjansson (building, printing and parsing JSON) took %s as self time, not counting the malloc and printf\n' "${p_json_pct:-0%}"
-		printf 'it calls, and the kernel %s. The supervisor spent %s in take_answer (pool.c): parsing each result line\n' "${p_kernel_pct:-?}" "${p_answer_pct:-?}"
-		printf 'a worker sent (proto_result_decode) and rebuilding and printing it as the output record (commit_line, job.c).\n\n'
+		printf 'the kernel took %s as self time (TCP on loopback, pipes, epoll), libcurl %s, libjansson %s.\n' "${p_kernel_pct:-?}" "${p_curl_pct:-?}" "${p_json_pct:-0%}"
+		printf 'The supervisor spent %s in take_answer (pool.c): checking each result line a worker sent\n' "${p_answer_pct:-?}"
+		printf '(proto_result_decode) and writing its record (job_commit).\n\n'
 		printf 'A figure below is a share of all of crawld'"'"'s samples.\n\n'
 		# shellcheck disable=SC2016
 		printf '`perf record -F 499 --call-graph dwarf -- crawld --once %s %s --output out.jsonl`\n\n' "$3" "$p_flags"
