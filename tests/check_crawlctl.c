@@ -15,9 +15,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,26 +46,15 @@
 #define SCREEN_LEAVE "\033[?1049l\033[?25h"
 
 static struct harness h;
-static char state_dir[300];
-static char runtime_dir[300];
-static char conf_path[300];
-static char log_path[300];
+static struct harness_service_paths paths;
 static pid_t daemon_pid;
 static int run_serial;
-
-static void write_conf(const char *text)
-{
-  free(harness_write(&h, "crawld.conf", text, strlen(text)));
-}
 
 static void setup(void)
 {
   harness_start_service(&h);
-  snprintf(state_dir, sizeof(state_dir), "%s/state", h.dir);
-  snprintf(runtime_dir, sizeof(runtime_dir), "%s/run", h.dir);
-  snprintf(conf_path, sizeof(conf_path), "%s/crawld.conf", h.dir);
-  snprintf(log_path, sizeof(log_path), "%s/crawld.log", h.dir);
-  write_conf("");
+  harness_service_paths(&h, &paths);
+  harness_service_conf(&h, "");
 }
 
 static void teardown(void)
@@ -76,51 +63,6 @@ static void teardown(void)
 }
 
 /* --- helpers ------------------------------------------------------------ */
-
-/* printf into one of a few static buffers: for paths used at once. */
-static const char *fmt(const char *format, ...)
-    __attribute__((format(printf, 1, 2)));
-static const char *fmt(const char *format, ...)
-{
-  static char buffers[8][1024];
-  static int next;
-  char *buffer = buffers[next++ % 8];
-  va_list ap;
-  int len;
-
-  va_start(ap, format);
-  len = vsnprintf(buffer, sizeof(buffers[0]), format, ap);
-  va_end(ap);
-  ck_assert(len >= 0 && (size_t)len < sizeof(buffers[0]));
-  return buffer;
-}
-
-static char *read_text(const char *path)
-{
-  char *text = harness_read_file(path, NULL);
-
-  if(text == NULL) {
-    text = strdup("");
-    ck_assert_ptr_nonnull(text);
-  }
-  return text;
-}
-
-static bool matches(const char *text, const char *pattern)
-{
-  regex_t regex;
-  bool found;
-
-  ck_assert_int_eq(regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB), 0);
-  found = regexec(&regex, text, 0, NULL, 0) == 0;
-  regfree(&regex);
-  return found;
-}
-
-static void sleep_s(double seconds)
-{
-  usleep((useconds_t)(seconds * 1e6));
-}
 
 /* The names in a directory, dot-files left out. */
 static size_t count_entries(const char *path)
@@ -175,7 +117,7 @@ static void ctl_spawn(const struct ctl_spec *spec, struct ctl_run *run)
   argv[argc++] = "crawlctl";
   if(!spec->no_runtime_dir) {
     argv[argc++] = "--runtime-dir";
-    argv[argc++] = runtime_dir;
+    argv[argc++] = paths.runtime_dir;
   }
   for(int i = 0; spec->args[i] != NULL; i++) {
     ck_assert_int_lt(argc, 63);
@@ -246,8 +188,8 @@ static void ctl_finish(struct ctl_run *run, double seconds)
   ck_assert_int_eq(got, run->pid);
   run->status =
       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run->out = read_text(run->out_path);
-  run->err = read_text(run->err_path);
+  run->out = harness_read_text(run->out_path);
+  run->err = harness_read_text(run->err_path);
 }
 
 static void ctl_free(struct ctl_run *run)
@@ -354,16 +296,7 @@ static bool status_state_is(const char *state)
  * exited. */
 static bool alive(void)
 {
-  int status = harness_daemon_wait(&h, daemon_pid, 0);
-
-  if(status >= 0) {
-    char *text = read_text(log_path);
-    size_t len = strlen(text);
-
-    ck_abort_msg("crawld exited with status %d; the last of its log:\n%s",
-                 status, text + (len > 3000 ? len - 3000 : 0));
-  }
-  return true;
+  return harness_service_alive(&h, &paths, daemon_pid);
 }
 
 static bool serving(void)
@@ -371,7 +304,7 @@ static bool serving(void)
   struct ctl_run run;
   bool ok;
 
-  if(access(fmt("%s/status.sock", runtime_dir), F_OK) != 0)
+  if(access(harness_fmt("%s/status.sock", paths.runtime_dir), F_OK) != 0)
     return false;
   CTL(&run, "status");
   ok = run.status == 0;
@@ -383,19 +316,9 @@ static bool serving(void)
  * DIR/run FLAGS..., once crawlctl status gets an answer. */
 static void start_daemon(const char *const flags[])
 {
-  const char *args[40] = { "--config", conf_path,       "--state-dir",
-                           state_dir,  "--runtime-dir", runtime_dir };
-  int argc = 6;
-
-  for(int i = 0; flags[i] != NULL; i++) {
-    ck_assert_int_lt(argc, 39);
-    args[argc++] = flags[i];
-  }
-  args[argc] = NULL;
-  harness_on_failure_show(log_path);
-  daemon_pid = harness_daemon_start(&h, "crawld.log", args, NULL);
+  daemon_pid = harness_service_start(&h, &paths, flags, NULL);
   HARNESS_WAIT_UNTIL(alive() && serving(), WAIT_S, "crawld to serve %s",
-                     runtime_dir);
+                     paths.runtime_dir);
 }
 #define START_DAEMON(...) \
   start_daemon((const char *const[]){ __VA_ARGS__, NULL })
@@ -403,45 +326,18 @@ static void start_daemon(const char *const flags[])
 /* Stops the daemon with SIGTERM and checks it exits 0. */
 static void stop_daemon(void)
 {
-  int status = harness_daemon_stop(&h, daemon_pid, WAIT_S);
-
-  ck_assert_msg(status == 0, "crawld exited %d on SIGTERM", status);
-}
-
-/* count lines, line i being the test server's URL for the path
- * printf(path_fmt, i); malloc'd. */
-static char *url_lines(long long count, const char *path_fmt)
-{
-  char *text = NULL;
-  size_t size = 0;
-  FILE *out = open_memstream(&text, &size);
-
-  ck_assert_ptr_nonnull(out);
-  for(long long i = 0; i < count; i++) {
-    char path[256];
-    char *url;
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(path, sizeof(path), path_fmt, i);
-#pragma GCC diagnostic pop
-    url = harness_url(&h, path);
-    fprintf(out, "%s\n", url);
-    free(url);
-  }
-  ck_assert_int_eq(fclose(out), 0);
-  return text;
+  harness_service_stop(&h, daemon_pid, WAIT_S);
 }
 
 /* Writes count URLs to DIR/name; returns the path (static buffer). */
 static const char *write_urls(const char *name, long long count,
                               const char *path_fmt)
 {
-  char *text = url_lines(count, path_fmt);
+  char *text = harness_url_lines(&h, count, path_fmt, NULL);
 
   free(harness_write(&h, name, text, strlen(text)));
   free(text);
-  return fmt("%s/%s", h.dir, name);
+  return harness_fmt("%s/%s", h.dir, name);
 }
 
 /* crawlctl submit PATH: exits 0 and prints the job id alone. */
@@ -455,7 +351,8 @@ static void submit(const char *path, char id[64])
   ck_assert_msg(strlen(run.out) > 1 && strlen(run.out) < 64,
                 "crawlctl submit printed %s", run.out);
   run.out[strlen(run.out) - 1] = '\0';
-  ck_assert_msg(matches(run.out, JOB_ID_PATTERN), "not a job id: %s", run.out);
+  ck_assert_msg(harness_matches(run.out, JOB_ID_PATTERN), "not a job id: %s",
+                run.out);
   snprintf(id, 64, "%s", run.out);
   ctl_free(&run);
 }
@@ -479,8 +376,8 @@ static void wait_job_done(const char *id)
  * count - 1, each naming the job. */
 static void assert_done_records(const char *id, long long count)
 {
-  json_t *records =
-      harness_read_journal(fmt("%s/done/%s.jsonl", state_dir, id), false);
+  json_t *records = harness_read_journal(
+      harness_fmt("%s/done/%s.jsonl", paths.state_dir, id), false);
   char *seen = calloc((size_t)count, 1);
   size_t index;
   json_t *record;
@@ -503,8 +400,8 @@ static void assert_done_records(const char *id, long long count)
 /* 300 URLs that answer 200 and 5 that answer 404 (http_error). */
 static void crawl_300_and_5(char id[64])
 {
-  char *ok = url_lines(300, "/delay?ms=0&n=%lld");
-  char *missing = url_lines(5, "/status/404?n=%lld");
+  char *ok = harness_url_lines(&h, 300, "/delay?ms=0&n=%lld", NULL);
+  char *missing = harness_url_lines(&h, 5, "/status/404?n=%lld", NULL);
   char *both;
 
   ck_assert_int_ge(asprintf(&both, "%s%s", ok, missing), 0);
@@ -512,7 +409,7 @@ static void crawl_300_and_5(char id[64])
   free(both);
   free(ok);
   free(missing);
-  submit(fmt("%s/mixed.txt", h.dir), id);
+  submit(harness_fmt("%s/mixed.txt", h.dir), id);
   wait_job_done(id);
 }
 
@@ -546,7 +443,8 @@ static struct sockaddr_un socket_address(const char *path)
 
 static int raw_connect(const char *name)
 {
-  struct sockaddr_un address = socket_address(fmt("%s/%s", runtime_dir, name));
+  struct sockaddr_un address =
+      socket_address(harness_fmt("%s/%s", paths.runtime_dir, name));
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   ck_assert_int_ge(fd, 0);
@@ -654,12 +552,14 @@ static void send_hostile(const void *bytes, size_t len, const char *what)
 static pid_t fake_crawld(const char *name, const char *greeting,
                          const char *reply)
 {
-  struct sockaddr_un address = socket_address(fmt("%s/fake/%s", h.dir, name));
+  struct sockaddr_un address =
+      socket_address(harness_fmt("%s/fake/%s", h.dir, name));
   int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   pid_t pid;
 
   ck_assert_int_ge(listener, 0);
-  ck_assert(mkdir(fmt("%s/fake", h.dir), 0755) == 0 || errno == EEXIST);
+  ck_assert(mkdir(harness_fmt("%s/fake", h.dir), 0755) == 0 ||
+            errno == EEXIST);
   ck_assert_int_eq(
       bind(listener, (struct sockaddr *)&address, sizeof(address)), 0);
   ck_assert_int_eq(listen(listener, 4), 0);
@@ -709,9 +609,9 @@ START_TEST(test_status_json_counts_a_finished_crawl)
   status = CTL_JSON("status");
   ck_assert_str_eq(str_at(status, "state"), "running");
   ck_assert_int_eq(num_at(status, "pid"), daemon_pid);
-  ck_assert_str_eq(str_at(status, "state_dir"), state_dir);
-  ck_assert_str_eq(str_at(status, "runtime_dir"), runtime_dir);
-  ck_assert_str_eq(str_at(status, "config"), conf_path);
+  ck_assert_str_eq(str_at(status, "state_dir"), paths.state_dir);
+  ck_assert_str_eq(str_at(status, "runtime_dir"), paths.runtime_dir);
+  ck_assert_str_eq(str_at(status, "config"), paths.conf_path);
   ck_assert_int_eq(num_at(status, "urls.done"), 300);
   ck_assert_int_eq(num_at(status, "urls.failed"), 5);
   ck_assert_int_eq(num_at(status, "urls.in_flight"), 0);
@@ -739,15 +639,17 @@ START_TEST(test_status_shows_threads_and_processes_side_by_side)
   crawl_300_and_5(id);
   CTL(&run, "status");
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
-  ck_assert_msg(matches(run.out, "thread +process +total"), "%s", run.out);
-  ck_assert_msg(matches(run.out, "\nURLs done +[0-9]+ +[0-9]+ +300\n"), "%s",
+  ck_assert_msg(harness_matches(run.out, "thread +process +total"), "%s",
                 run.out);
-  ck_assert_msg(matches(run.out, "\nURLs failed +[0-9]+ +[0-9]+ +5\n"), "%s",
+  ck_assert_msg(harness_matches(run.out, "\nURLs done +[0-9]+ +[0-9]+ +300\n"),
+                "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\nURLs failed +[0-9]+ +[0-9]+ +5\n"),
+                "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "workers running +1/1 +1/1 +2/2"),
+                "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "300 done, 5 failed"), "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "errors +http_error 5"), "%s",
                 run.out);
-  ck_assert_msg(matches(run.out, "workers running +1/1 +1/1 +2/2"), "%s",
-                run.out);
-  ck_assert_msg(matches(run.out, "300 done, 5 failed"), "%s", run.out);
-  ck_assert_msg(matches(run.out, "errors +http_error 5"), "%s", run.out);
   ck_assert_msg(strstr(run.out, "running") != NULL, "%s", run.out);
   ctl_free(&run);
   stop_daemon();
@@ -804,13 +706,17 @@ START_TEST(test_workers_table_has_a_row_per_worker)
   START_DAEMON("-t", "2", "-p", "1");
   CTL(&run, "workers");
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
-  ck_assert_msg(matches(run.out, "^KIND +ID +PID +STATE +IN FLIGHT +DONE"),
+  ck_assert_msg(
+      harness_matches(run.out, "^KIND +ID +PID +STATE +IN FLIGHT +DONE"), "%s",
+      run.out);
+  ck_assert_msg(harness_matches(run.out, harness_fmt("\nthread +0 +%ld ",
+                                                     (long)daemon_pid)),
                 "%s", run.out);
-  ck_assert_msg(matches(run.out, fmt("\nthread +0 +%ld ", (long)daemon_pid)),
+  ck_assert_msg(harness_matches(run.out, harness_fmt("\nthread +1 +%ld ",
+                                                     (long)daemon_pid)),
                 "%s", run.out);
-  ck_assert_msg(matches(run.out, fmt("\nthread +1 +%ld ", (long)daemon_pid)),
-                "%s", run.out);
-  ck_assert_msg(matches(run.out, "\nprocess +2 +[0-9]+ "), "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\nprocess +2 +[0-9]+ "), "%s",
+                run.out);
   ctl_free(&run);
   stop_daemon();
 }
@@ -853,9 +759,9 @@ START_TEST(test_job_id_shows_that_job)
   json_decref(job);
   CTL(&run, "job", id);
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
-  ck_assert_msg(matches(run.out, "\ndone +305 \\(100\\.0%\\)\n"), "%s",
+  ck_assert_msg(harness_matches(run.out, "\ndone +305 \\(100\\.0%\\)\n"), "%s",
                 run.out);
-  ck_assert_msg(matches(run.out, "\nfailed +5\n"), "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\nfailed +5\n"), "%s", run.out);
   ctl_free(&run);
   stop_daemon();
 }
@@ -891,14 +797,15 @@ START_TEST(test_submit_file_prints_a_job_id_that_ends_in_done)
   submit(write_urls("fifty.txt", 50, "/delay?ms=0&n=%lld"), id);
   wait_job_done(id);
   assert_done_records(id, 50);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming/.tmp", state_dir)), 0);
+  ck_assert_uint_eq(
+      count_entries(harness_fmt("%s/incoming/.tmp", paths.state_dir)), 0);
   stop_daemon();
 }
 END_TEST
 
 START_TEST(test_submit_dash_streams_standard_input)
 {
-  char *text = url_lines(20, "/delay?ms=0&n=%lld");
+  char *text = harness_url_lines(&h, 20, "/delay?ms=0&n=%lld", NULL);
   struct ctl_spec spec = { .args =
                                (const char *const[]){ "submit", "-", NULL },
                            .input = text };
@@ -908,7 +815,7 @@ START_TEST(test_submit_dash_streams_standard_input)
   START_DAEMON("-t", "1", "-p", "1");
   ctl_with(&spec, &run);
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
-  ck_assert_msg(matches(run.out, JOB_ID_LINE_PATTERN), "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, JOB_ID_LINE_PATTERN), "%s", run.out);
   snprintf(id, sizeof(id), "%.*s", (int)strlen(run.out) - 1, run.out);
   wait_job_done(id);
   assert_done_records(id, 20);
@@ -932,8 +839,8 @@ START_TEST(test_submit_of_two_files_prints_two_ids)
   second = strchr(run.out, '\n');
   ck_assert_ptr_nonnull(second);
   *second++ = '\0';
-  ck_assert_msg(matches(run.out, JOB_ID_PATTERN), "%s", run.out);
-  ck_assert_msg(matches(second, JOB_ID_LINE_PATTERN), "%s", second);
+  ck_assert_msg(harness_matches(run.out, JOB_ID_PATTERN), "%s", run.out);
+  ck_assert_msg(harness_matches(second, JOB_ID_LINE_PATTERN), "%s", second);
   second[strlen(second) - 1] = '\0';
   ck_assert_str_ne(run.out, second);
   wait_job_done(run.out);
@@ -951,17 +858,20 @@ START_TEST(test_submit_that_fails_mid_copy_leaves_no_tmp_file)
 
   START_DAEMON("-t", "1", "-p", "1");
   /* A directory opens, then fails to read: after the .tmp file exists. */
-  ck_assert_int_eq(mkdir(fmt("%s/adir", h.dir), 0755), 0);
-  CTL(&run, "submit", fmt("%s/adir", h.dir));
+  ck_assert_int_eq(mkdir(harness_fmt("%s/adir", h.dir), 0755), 0);
+  CTL(&run, "submit", harness_fmt("%s/adir", h.dir));
   ck_assert_int_eq(run.status, 1);
   ck_assert_msg(strstr(run.err, "adir") != NULL, "%s", run.err);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming/.tmp", state_dir)), 0);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming", state_dir)), 0);
+  ck_assert_uint_eq(
+      count_entries(harness_fmt("%s/incoming/.tmp", paths.state_dir)), 0);
+  ck_assert_uint_eq(count_entries(harness_fmt("%s/incoming", paths.state_dir)),
+                    0);
   ctl_free(&run);
-  CTL(&run, "submit", fmt("%s/missing.txt", h.dir));
+  CTL(&run, "submit", harness_fmt("%s/missing.txt", h.dir));
   ck_assert_int_eq(run.status, 1);
   ck_assert_msg(strstr(run.err, "missing.txt") != NULL, "%s", run.err);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming/.tmp", state_dir)), 0);
+  ck_assert_uint_eq(
+      count_entries(harness_fmt("%s/incoming/.tmp", paths.state_dir)), 0);
   ctl_free(&run);
   stop_daemon();
 }
@@ -993,7 +903,7 @@ START_TEST(test_pause_mid_crawl_stops_progress_and_resume_completes)
     ck_assert_int_eq(num_at(job, "in_flight"), 0);
     json_decref(job);
     ck_assert(status_state_is("paused"));
-    sleep_s(0.1);
+    harness_sleep(0.1);
   }
   CTL(&run, "resume");
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
@@ -1031,7 +941,7 @@ END_TEST
 START_TEST(test_drain_leaves_dropped_files_in_incoming)
 {
   struct ctl_run run;
-  char *text = url_lines(10, "/delay?ms=0&n=%lld");
+  char *text = harness_url_lines(&h, 10, "/delay?ms=0&n=%lld", NULL);
   json_t *status;
 
   START_DAEMON("-t", "1", "-p", "1");
@@ -1039,15 +949,17 @@ START_TEST(test_drain_leaves_dropped_files_in_incoming)
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
   ck_assert_str_eq(run.out, "drained\n");
   ctl_free(&run);
-  harness_drop_job(state_dir, "later.txt", text, strlen(text));
+  harness_drop_job(paths.state_dir, "later.txt", text, strlen(text));
   /* inotify reported the rename before this request reached crawld. */
   status = CTL_JSON("status");
   ck_assert_str_eq(str_at(status, "state"), "drained");
   ck_assert_int_eq(num_at(status, "jobs.queued"), 0);
   ck_assert_int_eq(num_at(status, "jobs.active"), 0);
   json_decref(status);
-  ck_assert_int_eq(access(fmt("%s/incoming/later.txt", state_dir), F_OK), 0);
-  ck_assert_uint_eq(count_entries(fmt("%s/processing", state_dir)), 0);
+  ck_assert_int_eq(
+      access(harness_fmt("%s/incoming/later.txt", paths.state_dir), F_OK), 0);
+  ck_assert_uint_eq(
+      count_entries(harness_fmt("%s/processing", paths.state_dir)), 0);
   /* And it was only waiting. */
   json_decref(CTL_JSON("resume"));
   HARNESS_WAIT_UNTIL(status_num("jobs.done") == 1, WAIT_S,
@@ -1088,8 +1000,10 @@ START_TEST(test_submit_while_draining_exits_1_and_the_file_waits)
                 run.err);
   ck_assert_str_eq(run.out, "");
   ctl_free(&run);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming", state_dir)), 1);
-  ck_assert_uint_eq(count_entries(fmt("%s/incoming/.tmp", state_dir)), 0);
+  ck_assert_uint_eq(count_entries(harness_fmt("%s/incoming", paths.state_dir)),
+                    1);
+  ck_assert_uint_eq(
+      count_entries(harness_fmt("%s/incoming/.tmp", paths.state_dir)), 0);
   json_decref(CTL_JSON("resume"));
   HARNESS_WAIT_UNTIL(status_num("jobs.done") == 1, WAIT_S,
                      "the waiting file to be crawled");
@@ -1119,10 +1033,10 @@ START_TEST(test_reload_applies_a_new_worker_count)
   struct ctl_run run;
 
   /* No -t or -p: flags would override the file. */
-  write_conf("[workers]\nthreads = 1\nprocesses = 0\n");
+  harness_service_conf(&h, "[workers]\nthreads = 1\nprocesses = 0\n");
   START_DAEMON(NULL);
   ck_assert_int_eq(count_kind("thread"), 1);
-  write_conf("[workers]\nthreads = 2\nprocesses = 0\n");
+  harness_service_conf(&h, "[workers]\nthreads = 2\nprocesses = 0\n");
   CTL(&run, "reload");
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
   ck_assert_str_eq(run.out, "reloaded\n");
@@ -1138,16 +1052,16 @@ START_TEST(test_reload_of_an_invalid_config_exits_1_naming_file_and_line)
 {
   struct ctl_run run;
 
-  write_conf("[workers]\nthreads = 1\nprocesses = 0\n");
+  harness_service_conf(&h, "[workers]\nthreads = 1\nprocesses = 0\n");
   START_DAEMON(NULL);
-  write_conf("[workers]\nthreads = lots\n");
+  harness_service_conf(&h, "[workers]\nthreads = lots\n");
   CTL(&run, "reload");
   ck_assert_int_eq(run.status, 1);
   ck_assert_str_eq(run.out, "");
   ck_assert_msg(strstr(run.err, "crawlctl: invalid_config: ") == run.err, "%s",
                 run.err);
-  ck_assert_msg(strstr(run.err, fmt("%s:2", conf_path)) != NULL, "%s",
-                run.err);
+  ck_assert_msg(strstr(run.err, harness_fmt("%s:2", paths.conf_path)) != NULL,
+                "%s", run.err);
   ctl_free(&run);
   ck_assert_int_eq(status_num("workers.thread.configured"), 1);
   ck_assert(status_state_is("running"));
@@ -1197,9 +1111,10 @@ START_TEST(test_stats_json_has_every_counter)
   for(int k = 0; k < 3; k++) {
     const char *kind = k == 0 ? "total" : k == 1 ? "thread" : "process";
 
-    ck_assert(json_is_number(at(at(stats, "throughput"), fmt("%s.1m", kind))));
-    ck_assert(
-        json_is_number(at(at(stats, "latency_ms"), fmt("%s.p99", kind))));
+    ck_assert(json_is_number(
+        at(at(stats, "throughput"), harness_fmt("%s.1m", kind))));
+    ck_assert(json_is_number(
+        at(at(stats, "latency_ms"), harness_fmt("%s.p99", kind))));
   }
   json_decref(stats);
   stop_daemon();
@@ -1215,11 +1130,13 @@ START_TEST(test_stats_table_lists_every_counter)
   crawl_300_and_5(id);
   CTL(&run, "stats");
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
-  ck_assert_msg(matches(run.out, "\nrecords +[0-9]+ +[0-9]+ +305\n"), "%s",
-                run.out);
-  ck_assert_msg(matches(run.out, "\nerror http_error +[0-9]+ +[0-9]+ +5\n"),
+  ck_assert_msg(harness_matches(run.out, "\nrecords +[0-9]+ +[0-9]+ +305\n"),
                 "%s", run.out);
-  ck_assert_msg(matches(run.out, "\nretried +0 +0 +0\n"), "%s", run.out);
+  ck_assert_msg(
+      harness_matches(run.out, "\nerror http_error +[0-9]+ +[0-9]+ +5\n"),
+      "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\nretried +0 +0 +0\n"), "%s",
+                run.out);
   ctl_free(&run);
   stop_daemon();
 }
@@ -1288,8 +1205,8 @@ START_TEST(test_watch_on_a_pipe_prints_lines_until_crawld_stops)
   ctl_finish(&run, WAIT_S);
   ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
   ck_assert_msg(strstr(run.err, "shutting_down") != NULL, "%s", run.err);
-  ck_assert_msg(matches(text, "^[0-9]{2}:[0-9]{2}:[0-9]{2} [a-z]+ "
-                              "in_flight=[0-9]+ queued_jobs=[0-9]+ "),
+  ck_assert_msg(harness_matches(text, "^[0-9]{2}:[0-9]{2}:[0-9]{2} [a-z]+ "
+                                      "in_flight=[0-9]+ queued_jobs=[0-9]+ "),
                 "%s", text);
   ck_assert_msg(strchr(text, '\033') == NULL, "escapes on a pipe: %s", text);
   ctl_free(&run);
@@ -1459,22 +1376,25 @@ START_TEST(test_no_daemon_exits_3_naming_the_socket)
 {
   struct ctl_run run;
 
-  ck_assert_int_eq(mkdir(runtime_dir, 0755), 0);
+  ck_assert_int_eq(mkdir(paths.runtime_dir, 0755), 0);
   CTL(&run, "status");
   ck_assert_int_eq(run.status, 3);
-  ck_assert_msg(strstr(run.err, fmt("%s/status.sock", runtime_dir)) != NULL,
+  ck_assert_msg(strstr(run.err, harness_fmt("%s/status.sock",
+                                            paths.runtime_dir)) != NULL,
                 "%s", run.err);
   ctl_free(&run);
   CTL(&run, "pause");
   ck_assert_int_eq(run.status, 3);
-  ck_assert_msg(strstr(run.err, fmt("%s/control.sock", runtime_dir)) != NULL,
+  ck_assert_msg(strstr(run.err, harness_fmt("%s/control.sock",
+                                            paths.runtime_dir)) != NULL,
                 "%s", run.err);
   ctl_free(&run);
   /* A runtime directory that does not exist at all. */
-  CTL(&run, "--runtime-dir", fmt("%s/missing", h.dir), "status");
+  CTL(&run, "--runtime-dir", harness_fmt("%s/missing", h.dir), "status");
   ck_assert_int_eq(run.status, 3);
-  ck_assert_msg(strstr(run.err, fmt("%s/missing/status.sock", h.dir)) != NULL,
-                "%s", run.err);
+  ck_assert_msg(
+      strstr(run.err, harness_fmt("%s/missing/status.sock", h.dir)) != NULL,
+      "%s", run.err);
   ctl_free(&run);
 }
 END_TEST
@@ -1482,12 +1402,12 @@ END_TEST
 START_TEST(test_stale_socket_exits_3)
 {
   struct sockaddr_un address =
-      socket_address(fmt("%s/status.sock", runtime_dir));
+      socket_address(harness_fmt("%s/status.sock", paths.runtime_dir));
   struct ctl_run run;
   int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
   /* What a crashed crawld leaves: a socket nobody listens on. */
-  ck_assert_int_eq(mkdir(runtime_dir, 0755), 0);
+  ck_assert_int_eq(mkdir(paths.runtime_dir, 0755), 0);
   ck_assert_int_eq(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
   close(fd);
   CTL(&run, "status");
@@ -1501,8 +1421,8 @@ START_TEST(test_runtime_dir_flag_beats_the_environment)
 {
   struct ctl_spec spec = { .args = (const char *const[]){ "status", NULL },
                            .no_runtime_dir = true,
-                           .env_runtime_dir = runtime_dir };
-  const char *empty = fmt("%s/empty", h.dir);
+                           .env_runtime_dir = paths.runtime_dir };
+  const char *empty = harness_fmt("%s/empty", h.dir);
   struct ctl_run run;
 
   ck_assert_int_eq(mkdir(empty, 0755), 0);
@@ -1516,8 +1436,8 @@ START_TEST(test_runtime_dir_flag_beats_the_environment)
   ck_assert_msg(strstr(run.err, empty) != NULL, "%s", run.err);
   ctl_free(&run);
   spec.env_runtime_dir = empty;
-  spec.args =
-      (const char *const[]){ "--runtime-dir", runtime_dir, "status", NULL };
+  spec.args = (const char *const[]){ "--runtime-dir", paths.runtime_dir,
+                                     "status", NULL };
   ctl_with(&spec, &run);
   ck_assert_msg(run.status == 0, "flag over env: %d %s", run.status, run.err);
   ctl_free(&run);
@@ -1556,11 +1476,12 @@ START_TEST(test_unprivileged_pause_exits_4_and_changes_nothing)
   }
   /* Let nobody reach the sockets, so that only their modes decide. */
   ck_assert_int_eq(chmod(h.dir, 0755), 0);
-  ck_assert_int_eq(mkdir(runtime_dir, 0755), 0);
+  ck_assert_int_eq(mkdir(paths.runtime_dir, 0755), 0);
   START_DAEMON("-t", "1", "-p", "0");
   ctl_with(&spec, &run);
   ck_assert_int_eq(run.status, 4);
-  ck_assert_msg(strstr(run.err, fmt("%s/control.sock", runtime_dir)) != NULL,
+  ck_assert_msg(strstr(run.err, harness_fmt("%s/control.sock",
+                                            paths.runtime_dir)) != NULL,
                 "%s", run.err);
   ctl_free(&run);
   /* status.sock is open to all: nobody was kept out of control.sock only. */
@@ -1582,7 +1503,7 @@ START_TEST(test_permission_denied_reply_exits_4)
                   "\"message\":\"not you\"}}");
   struct ctl_run run;
 
-  CTL(&run, "--runtime-dir", fmt("%s/fake", h.dir), "drain");
+  CTL(&run, "--runtime-dir", harness_fmt("%s/fake", h.dir), "drain");
   fake_crawld_stop(fake);
   ck_assert_int_eq(run.status, 4);
   ck_assert_str_eq(run.err, "crawlctl: permission_denied: not you\n");
@@ -1596,7 +1517,7 @@ START_TEST(test_other_protocol_version_exits_1)
       fake_crawld("status.sock", "{\"proto\":2,\"server\":\"fake\"}\n", NULL);
   struct ctl_run run;
 
-  CTL(&run, "--runtime-dir", fmt("%s/fake", h.dir), "status");
+  CTL(&run, "--runtime-dir", harness_fmt("%s/fake", h.dir), "status");
   fake_crawld_stop(fake);
   ck_assert_int_eq(run.status, 1);
   ck_assert_msg(strstr(run.err, "protocol 2") != NULL, "%s", run.err);
@@ -1670,7 +1591,8 @@ START_TEST(test_random_bytes_close_the_connection)
       bytes[i] = (unsigned char)state;
     }
     bytes[sizeof(bytes) - 1] = '\n';
-    send_hostile(bytes, sizeof(bytes), fmt("random bytes, round %d", round));
+    send_hostile(bytes, sizeof(bytes),
+                 harness_fmt("random bytes, round %d", round));
   }
   assert_crawl_survives(id, 200);
   stop_daemon();

@@ -12,9 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <regex.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,18 +33,12 @@
 #define MAX_JOBS 16
 
 static struct harness h;
-static char state_dir[300];
-static char runtime_dir[300];
-static char conf_path[300];
-static char log_path[300];
+static struct harness_service_paths paths;
 
 static void setup(void)
 {
   harness_start_service(&h);
-  snprintf(state_dir, sizeof(state_dir), "%s/state", h.dir);
-  snprintf(runtime_dir, sizeof(runtime_dir), "%s/run", h.dir);
-  snprintf(conf_path, sizeof(conf_path), "%s/crawld.conf", h.dir);
-  snprintf(log_path, sizeof(log_path), "%s/crawld.log", h.dir);
+  harness_service_paths(&h, &paths);
 }
 
 static void teardown(void)
@@ -57,24 +49,6 @@ static void teardown(void)
 /* --- helpers --------------------------------------------------------------
  */
 
-/* printf into one of a few static buffers: for paths used at once. */
-static const char *at(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-static const char *at(const char *fmt, ...)
-{
-  static char buffers[8][1024];
-  static int next;
-  char *buffer = buffers[next++ % 8];
-  va_list ap;
-  int len;
-
-  va_start(ap, fmt);
-  len = vsnprintf(buffer, sizeof(buffers[0]), fmt, ap);
-  va_end(ap);
-  ck_assert(len >= 0 && (size_t)len < sizeof(buffers[0]));
-  return buffer;
-}
-
 static bool exists(const char *path)
 {
   struct stat st;
@@ -84,35 +58,14 @@ static bool exists(const char *path)
 
 static void write_conf(const char *text)
 {
-  free(harness_write(&h, "crawld.conf", text, strlen(text)));
+  harness_service_conf(&h, text);
 }
 
 /* crawld --config DIR/crawld.conf --state-dir DIR/state --runtime-dir
  * DIR/run FLAGS..., logging to DIR/crawld.log. */
 static pid_t start_daemon(const char *const flags[], const char *const env[])
 {
-  const char *args[40] = { "--config", conf_path,       "--state-dir",
-                           state_dir,  "--runtime-dir", runtime_dir };
-  int argc = 6;
-
-  for(int i = 0; flags != NULL && flags[i] != NULL; i++) {
-    ck_assert_int_lt(argc, 39);
-    args[argc++] = flags[i];
-  }
-  args[argc] = NULL;
-  harness_on_failure_show(log_path);
-  return harness_daemon_start(&h, "crawld.log", args, env);
-}
-
-static char *read_text(const char *path)
-{
-  char *text = harness_read_file(path, NULL);
-
-  if(text == NULL) {
-    text = strdup("");
-    ck_assert_ptr_nonnull(text);
-  }
-  return text;
+  return harness_service_start(&h, &paths, flags, env);
 }
 
 static int count_in(const char *text, const char *needle)
@@ -128,7 +81,7 @@ static int count_in(const char *text, const char *needle)
 /* Times needle occurs in crawld.log. */
 static int log_count(const char *needle)
 {
-  char *text = read_text(log_path);
+  char *text = harness_read_text(paths.log_path);
   int count = count_in(text, needle);
 
   free(text);
@@ -139,16 +92,7 @@ static int log_count(const char *needle)
  * exited. */
 static bool alive(pid_t pid)
 {
-  int status = harness_daemon_wait(&h, pid, 0);
-
-  if(status >= 0) {
-    char *text = read_text(log_path);
-    size_t len = strlen(text);
-
-    ck_abort_msg("crawld exited with status %d; the last of its log:\n%s",
-                 status, text + (len > 3000 ? len - 3000 : 0));
-  }
-  return true;
+  return harness_service_alive(&h, &paths, pid);
 }
 
 /* Waits for the nth "ready:" in the log (the log keeps every start). */
@@ -161,43 +105,15 @@ static void wait_ready(pid_t pid, int nth)
 /* Stops the daemon with SIGTERM and checks it exits 0. */
 static void stop_daemon(pid_t pid)
 {
-  int status = harness_daemon_stop(&h, pid, WAIT_S);
-
-  ck_assert_msg(status == 0, "crawld exited %d on SIGTERM", status);
-}
-
-/* count lines, line i being the test server's URL for the path
- * printf(path_fmt, i); malloc'd, *len its length. */
-static char *url_lines(long long count, const char *path_fmt, size_t *len)
-{
-  char *text = NULL;
-  size_t size = 0;
-  FILE *out = open_memstream(&text, &size);
-
-  ck_assert_ptr_nonnull(out);
-  for(long long i = 0; i < count; i++) {
-    char path[256];
-    char *url;
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-    snprintf(path, sizeof(path), path_fmt, i);
-#pragma GCC diagnostic pop
-    url = harness_url(&h, path);
-    fprintf(out, "%s\n", url);
-    free(url);
-  }
-  ck_assert_int_eq(fclose(out), 0);
-  *len = size;
-  return text;
+  harness_service_stop(&h, pid, WAIT_S);
 }
 
 static void drop_urls(const char *name, long long count, const char *path_fmt)
 {
   size_t len;
-  char *text = url_lines(count, path_fmt, &len);
+  char *text = harness_url_lines(&h, count, path_fmt, &len);
 
-  harness_drop_job(state_dir, name, text, len);
+  harness_drop_job(paths.state_dir, name, text, len);
   free(text);
 }
 
@@ -209,7 +125,7 @@ static int compare_ids(const void *a, const void *b)
 /* The ids of the jobs that have an ID.meta in state/sub, sorted. */
 static size_t list_ids(const char *sub, char ids[][64], size_t max)
 {
-  DIR *dir = opendir(at("%s/%s", state_dir, sub));
+  DIR *dir = opendir(harness_fmt("%s/%s", paths.state_dir, sub));
   struct dirent *entry;
   size_t count = 0;
 
@@ -247,31 +163,48 @@ static size_t dir_size(const char *path)
   return count;
 }
 
-static size_t claimed_count(void)
+/* The ids of the claimed jobs (in processing/ or done/), sorted, each once.
+ * A job can move from processing/ to done/ between two listings: done/,
+ * processing/, done/ again sees it at least once whenever it moves, and the
+ * duplicates go. */
+static size_t claimed_ids(char ids[][64], size_t max)
 {
-  char ids[MAX_JOBS][64];
+  char seen[3 * MAX_JOBS][64];
+  size_t listed;
+  size_t count = 0;
 
-  return list_ids("processing", ids, MAX_JOBS) +
-         list_ids("done", ids, MAX_JOBS);
+  listed = list_ids("done", seen, MAX_JOBS);
+  listed += list_ids("processing", seen + listed, MAX_JOBS);
+  listed += list_ids("done", seen + listed, MAX_JOBS);
+  qsort(seen, listed, sizeof(seen[0]), compare_ids);
+  for(size_t i = 0; i < listed; i++) {
+    if(count > 0 && strcmp(ids[count - 1], seen[i]) == 0)
+      continue;
+    ck_assert_uint_lt(count, max);
+    memcpy(ids[count++], seen[i], sizeof(seen[i]));
+  }
+  return count;
 }
 
-/* Waits until count jobs are claimed (in processing/ or done/) and puts
- * their ids, sorted, in ids. */
+static size_t claimed_count(void)
+{
+  char ids[3 * MAX_JOBS][64];
+
+  return claimed_ids(ids, 3 * MAX_JOBS);
+}
+
+/* Waits until count jobs are claimed and puts their ids, sorted, in ids
+ * (room for MAX_JOBS). */
 static void wait_claimed(size_t count, char ids[][64])
 {
-  size_t got;
-
   HARNESS_WAIT_UNTIL(claimed_count() >= count, WAIT_S, "%zu claimed jobs",
                      count);
-  got = list_ids("processing", ids, MAX_JOBS);
-  got += list_ids("done", ids + got, MAX_JOBS - got);
-  ck_assert_uint_eq(got, count);
-  qsort(ids, count, sizeof(ids[0]), compare_ids);
+  ck_assert_uint_eq(claimed_ids(ids, MAX_JOBS), count);
 }
 
 static bool is_done(const char *id)
 {
-  return exists(at("%s/done/%s.jsonl", state_dir, id));
+  return exists(harness_fmt("%s/done/%s.jsonl", paths.state_dir, id));
 }
 
 static void wait_done(const char *id)
@@ -314,8 +247,8 @@ static const char *error_code(json_t *record)
 /* The final journal of a job: every line complete JSON. */
 static json_t *done_records(const char *id)
 {
-  json_t *records =
-      harness_read_journal(at("%s/done/%s.jsonl", state_dir, id), false);
+  json_t *records = harness_read_journal(
+      harness_fmt("%s/done/%s.jsonl", paths.state_dir, id), false);
 
   ck_assert_msg(records != NULL, "job %s has no journal in done/", id);
   return records;
@@ -357,7 +290,7 @@ static void tally(json_t *records, const char *id, long long lines,
 }
 
 /* Exactly one record per line, each for the URL of its line (path_fmt as
- * in url_lines). */
+ * in harness_url_lines). */
 static void assert_one_per_line(json_t *records, const char *id,
                                 long long lines, const char *path_fmt)
 {
@@ -438,22 +371,6 @@ static double rng_between(double low, double high)
   return low + (high - low) * (double)(rng_next() >> 11) / 9007199254740992.0;
 }
 
-static bool matches(const char *text, const char *pattern)
-{
-  regex_t regex;
-  int rc;
-
-  ck_assert_int_eq(regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB), 0);
-  rc = regexec(&regex, text, 0, NULL, 0);
-  regfree(&regex);
-  return rc == 0;
-}
-
-static void sleep_s(double seconds)
-{
-  usleep((useconds_t)(seconds * 1e6));
-}
-
 /* --- pick-up ------------------------------------------------------------ */
 
 START_TEST(test_renamed_file_is_claimed_within_1s_by_inotify_and_crawled)
@@ -489,7 +406,7 @@ START_TEST(test_renamed_file_is_claimed_within_1s_by_inotify_and_crawled)
       fprintf(out, "not a url\n");
     }
     else {
-      expected[seq] = harness_url(&h, at("/site/%d", url_index++));
+      expected[seq] = harness_url(&h, harness_fmt("/site/%d", url_index++));
       fprintf(out, "%s\n", expected[seq]);
     }
   }
@@ -501,15 +418,16 @@ START_TEST(test_renamed_file_is_claimed_within_1s_by_inotify_and_crawled)
   wait_ready(pid, 1);
 
   dropped = harness_now();
-  harness_drop_job(state_dir, name, text, size);
-  HARNESS_WAIT_UNTIL(!exists(at("%s/incoming/%s", state_dir, name)), WAIT_S,
-                     "%s to be claimed", name);
+  harness_drop_job(paths.state_dir, name, text, size);
+  HARNESS_WAIT_UNTIL(
+      !exists(harness_fmt("%s/incoming/%s", paths.state_dir, name)), WAIT_S,
+      "%s to be claimed", name);
   claimed_after = harness_now() - dropped;
   ck_assert_msg(claimed_after <= 1.0, "claimed %.3f s after the rename",
                 claimed_after);
   wait_claimed(1, ids);
   id = ids[0];
-  ck_assert(matches(id, JOB_ID_PATTERN));
+  ck_assert(harness_matches(id, JOB_ID_PATTERN));
   wait_done(id);
 
   records = done_records(id);
@@ -532,15 +450,17 @@ START_TEST(test_renamed_file_is_claimed_within_1s_by_inotify_and_crawled)
     ck_assert(json_is_true(json_object_get(record, "ok")));
     ck_assert_int_eq(num(record, "status"), 200);
   }
-  urls = harness_read_file(at("%s/done/%s.urls", state_dir, id), &urls_len);
+  urls = harness_read_file(harness_fmt("%s/done/%s.urls", paths.state_dir, id),
+                           &urls_len);
   ck_assert_ptr_nonnull(urls);
   ck_assert_uint_eq(urls_len, size);
   ck_assert(memcmp(urls, text, size) == 0);
-  meta = read_json(at("%s/done/%s.meta", state_dir, id));
+  meta = read_json(harness_fmt("%s/done/%s.meta", paths.state_dir, id));
   ck_assert_str_eq(str(meta, "file_name"), name);
   ck_assert_str_eq(str(meta, "job"), id);
   ck_assert_int_eq(num(meta, "bytes"), (long long)size);
-  ck_assert_uint_eq(dir_size(at("%s/processing", state_dir)), 0);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/processing", paths.state_dir)),
+                    0);
   stop_daemon(pid);
 
   json_decref(meta);
@@ -567,7 +487,7 @@ START_TEST(test_file_present_before_start_is_claimed_by_the_start_up_scan)
   records = done_records(ids[0]);
   assert_one_per_line(records, ids[0], 20, "/site/%lld");
   /* Claimed before the daemon said it was ready: the start-up scan. */
-  log = read_text(log_path);
+  log = harness_read_text(paths.log_path);
   ck_assert_ptr_nonnull(strstr(log, "incoming/early.txt as job"));
   ck_assert_ptr_nonnull(strstr(log, "]: ready: "));
   ck_assert(strstr(log, "incoming/early.txt as job") <
@@ -583,10 +503,11 @@ END_TEST
 static void link_in(const char *name)
 {
   size_t len;
-  char *text = url_lines(10, "/site/%lld", &len);
+  char *text = harness_url_lines(&h, 10, "/site/%lld", &len);
   char *source = harness_write(&h, "linked-source.txt", text, len);
 
-  ck_assert_int_eq(link(source, at("%s/incoming/%s", state_dir, name)), 0);
+  ck_assert_int_eq(
+      link(source, harness_fmt("%s/incoming/%s", paths.state_dir, name)), 0);
   ck_assert_int_eq(unlink(source), 0);
   free(source);
   free(text);
@@ -603,10 +524,11 @@ START_TEST(test_periodic_rescan_claims_a_file_inotify_does_not_report)
   pid = start_daemon(NULL, NULL);
   wait_ready(pid, 1);
   link_in("linked.txt");
-  sleep_s(0.5);
-  ck_assert(exists(at("%s/incoming/linked.txt", state_dir)));
+  harness_sleep(0.5);
+  ck_assert(exists(harness_fmt("%s/incoming/linked.txt", paths.state_dir)));
   ck_assert_uint_eq(claimed_count(), 0);
-  ck_assert_int_eq(unlink(at("%s/incoming/linked.txt", state_dir)), 0);
+  ck_assert_int_eq(
+      unlink(harness_fmt("%s/incoming/linked.txt", paths.state_dir)), 0);
   stop_daemon(pid);
 
   /* With rescans 0.2 s apart it is claimed and crawled. */
@@ -637,14 +559,20 @@ START_TEST(test_dot_files_directories_fifos_and_symlinks_are_left_alone)
 
   free(harness_write(&h, "target.txt", "http://127.0.0.1:1/target\n", 26));
   snprintf(target, sizeof(target), "%s/target.txt", h.dir);
-  harness_drop_job(state_dir, ".hidden", hidden_text, strlen(hidden_text));
-  ck_assert_int_eq(mkdir(at("%s/incoming/subdir", state_dir), 0750), 0);
+  harness_drop_job(paths.state_dir, ".hidden", hidden_text,
+                   strlen(hidden_text));
+  ck_assert_int_eq(
+      mkdir(harness_fmt("%s/incoming/subdir", paths.state_dir), 0750), 0);
   free(harness_write(&h, "state/incoming/subdir/inner.txt",
                      "http://127.0.0.1:1/inner\n", 25));
-  ck_assert_int_eq(mkfifo(at("%s/incoming/fifo", state_dir), 0640), 0);
-  ck_assert_int_eq(symlink(target, at("%s/incoming/link", state_dir)), 0);
   ck_assert_int_eq(
-      symlink("/nonexistent/x", at("%s/incoming/dangling", state_dir)), 0);
+      mkfifo(harness_fmt("%s/incoming/fifo", paths.state_dir), 0640), 0);
+  ck_assert_int_eq(
+      symlink(target, harness_fmt("%s/incoming/link", paths.state_dir)), 0);
+  ck_assert_int_eq(
+      symlink("/nonexistent/x",
+              harness_fmt("%s/incoming/dangling", paths.state_dir)),
+      0);
 
   write_conf("[spool]\nrescan_interval = 0.2\n");
   pid = start_daemon(NULL, NULL);
@@ -655,30 +583,36 @@ START_TEST(test_dot_files_directories_fifos_and_symlinks_are_left_alone)
   wait_done(ids[0]);
   records = done_records(ids[0]);
   assert_one_per_line(records, ids[0], 5, "/site/%lld");
-  sleep_s(0.5); /* and a few rescans */
+  harness_sleep(0.5); /* and a few rescans */
   ck_assert_int_eq(alive(pid), true);
 
-  hidden = harness_read_file(at("%s/incoming/.hidden", state_dir), NULL);
+  hidden = harness_read_file(
+      harness_fmt("%s/incoming/.hidden", paths.state_dir), NULL);
   ck_assert_ptr_nonnull(hidden);
   ck_assert_str_eq(hidden, hidden_text);
-  ck_assert_int_eq(lstat(at("%s/incoming/subdir", state_dir), &st), 0);
+  ck_assert_int_eq(
+      lstat(harness_fmt("%s/incoming/subdir", paths.state_dir), &st), 0);
   ck_assert(S_ISDIR(st.st_mode));
-  ck_assert(exists(at("%s/incoming/subdir/inner.txt", state_dir)));
-  ck_assert_int_eq(lstat(at("%s/incoming/fifo", state_dir), &st), 0);
+  ck_assert(
+      exists(harness_fmt("%s/incoming/subdir/inner.txt", paths.state_dir)));
+  ck_assert_int_eq(
+      lstat(harness_fmt("%s/incoming/fifo", paths.state_dir), &st), 0);
   ck_assert(S_ISFIFO(st.st_mode));
-  ck_assert_int_eq(lstat(at("%s/incoming/link", state_dir), &st), 0);
+  ck_assert_int_eq(
+      lstat(harness_fmt("%s/incoming/link", paths.state_dir), &st), 0);
   ck_assert(S_ISLNK(st.st_mode));
-  link_len = readlink(at("%s/incoming/link", state_dir), link_text,
-                      sizeof(link_text) - 1);
+  link_len = readlink(harness_fmt("%s/incoming/link", paths.state_dir),
+                      link_text, sizeof(link_text) - 1);
   ck_assert_int_gt(link_len, 0);
   link_text[link_len] = '\0';
   ck_assert_str_eq(link_text, target);
   ck_assert(exists(target));
-  ck_assert_int_eq(lstat(at("%s/incoming/dangling", state_dir), &st), 0);
+  ck_assert_int_eq(
+      lstat(harness_fmt("%s/incoming/dangling", paths.state_dir), &st), 0);
   ck_assert(S_ISLNK(st.st_mode));
   /* .tmp, .hidden, subdir, fifo, link, dangling */
-  ck_assert_uint_eq(dir_size(at("%s/incoming", state_dir)), 6);
-  ck_assert_uint_eq(dir_size(at("%s/failed", state_dir)), 0);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/incoming", paths.state_dir)), 6);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/failed", paths.state_dir)), 0);
   ck_assert_uint_eq(claimed_count(), 1);
   stop_daemon(pid);
   free(hidden);
@@ -696,7 +630,7 @@ START_TEST(test_oversized_and_binary_files_go_to_failed_with_a_reason)
   json_t *records;
   pid_t pid;
 
-  big = url_lines(40, "/site/%lld", &big_len);
+  big = harness_url_lines(&h, 40, "/site/%lld", &big_len);
   ck_assert_uint_gt(big_len, 1024);
   rng_state = 4;
   for(size_t i = 0; i < sizeof(binary); i++)
@@ -704,8 +638,8 @@ START_TEST(test_oversized_and_binary_files_go_to_failed_with_a_reason)
   write_conf("[spool]\nmax_job_size = 1K\n");
   pid = start_daemon(NULL, NULL);
   wait_ready(pid, 1);
-  harness_drop_job(state_dir, "big.txt", big, big_len);
-  harness_drop_job(state_dir, "blob.bin", binary, sizeof(binary));
+  harness_drop_job(paths.state_dir, "big.txt", big, big_len);
+  harness_drop_job(paths.state_dir, "blob.bin", binary, sizeof(binary));
   drop_urls("good.txt", 5, "/site/%lld");
   wait_claimed(1, ids);
   wait_done(ids[0]);
@@ -716,21 +650,23 @@ START_TEST(test_oversized_and_binary_files_go_to_failed_with_a_reason)
   ck_assert_uint_eq(list_ids("failed", failed, MAX_JOBS), 2);
   for(int i = 0; i < 2; i++) {
     const char *id = failed[i];
-    json_t *meta = read_json(at("%s/failed/%s.meta", state_dir, id));
-    char *reason =
-        harness_read_file(at("%s/failed/%s.reason", state_dir, id), NULL);
+    json_t *meta =
+        read_json(harness_fmt("%s/failed/%s.meta", paths.state_dir, id));
+    char *reason = harness_read_file(
+        harness_fmt("%s/failed/%s.reason", paths.state_dir, id), NULL);
     size_t kept_len;
-    char *kept =
-        harness_read_file(at("%s/failed/%s.urls", state_dir, id), &kept_len);
+    char *kept = harness_read_file(
+        harness_fmt("%s/failed/%s.urls", paths.state_dir, id), &kept_len);
     const char *name = str(meta, "file_name");
 
-    ck_assert(matches(id, JOB_ID_PATTERN));
+    ck_assert(harness_matches(id, JOB_ID_PATTERN));
     ck_assert_ptr_nonnull(reason);
     ck_assert_ptr_nonnull(kept);
-    ck_assert(!exists(at("%s/failed/%s.jsonl", state_dir, id)));
+    ck_assert(!exists(harness_fmt("%s/failed/%s.jsonl", paths.state_dir, id)));
     if(strcmp(name, "big.txt") == 0) {
-      ck_assert_str_eq(reason,
-                       at("it is %zu bytes; max_job_size is 1024\n", big_len));
+      ck_assert_str_eq(
+          reason,
+          harness_fmt("it is %zu bytes; max_job_size is 1024\n", big_len));
       ck_assert_uint_eq(kept_len, big_len);
       ck_assert(memcmp(kept, big, big_len) == 0);
     }
@@ -746,7 +682,7 @@ START_TEST(test_oversized_and_binary_files_go_to_failed_with_a_reason)
     free(kept);
   }
   /* Three files each: .urls .meta .reason, and nothing else. */
-  ck_assert_uint_eq(dir_size(at("%s/failed", state_dir)), 6);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/failed", paths.state_dir)), 6);
   stop_daemon(pid);
   json_decref(records);
   free(big);
@@ -775,19 +711,20 @@ START_TEST(test_hostile_file_names_become_jobs_under_our_own_ids)
   pid = start_daemon(NULL, NULL);
   wait_ready(pid, 1);
   for(int i = 0; i < NAMES; i++)
-    drop_urls(names[i], 1, at("/site/%d?n=%%lld", i));
+    drop_urls(names[i], 1, harness_fmt("/site/%d?n=%%lld", i));
   wait_claimed(NAMES, ids);
   for(int i = 0; i < NAMES; i++)
     wait_done(ids[i]);
   for(int i = 0; i < NAMES; i++) {
     const char *id = ids[i];
-    json_t *meta = read_json(at("%s/done/%s.meta", state_dir, id));
+    json_t *meta =
+        read_json(harness_fmt("%s/done/%s.meta", paths.state_dir, id));
     json_t *records = done_records(id);
     const char *name = str(meta, "file_name");
     int which = -1;
 
     /* jansson refuses invalid UTF-8, so the meta file parsed: it is valid. */
-    ck_assert(matches(id, JOB_ID_PATTERN));
+    ck_assert(harness_matches(id, JOB_ID_PATTERN));
     ck_assert_str_eq(str(meta, "job"), id);
     for(int n = 0; n < NAMES; n++) {
       if(strcmp(name, shown[n]) == 0)
@@ -796,7 +733,8 @@ START_TEST(test_hostile_file_names_become_jobs_under_our_own_ids)
     ck_assert_msg(which >= 0, "unexpected file_name '%s'", name);
     ck_assert(!found[which]);
     found[which] = true;
-    assert_one_per_line(records, id, 1, at("/site/%d?n=%%lld", which));
+    assert_one_per_line(records, id, 1,
+                        harness_fmt("/site/%d?n=%%lld", which));
     json_decref(records);
     json_decref(meta);
   }
@@ -805,16 +743,20 @@ START_TEST(test_hostile_file_names_become_jobs_under_our_own_ids)
    * config, the log, the state and runtime directories (and the harness's
    * own list of daemons); the state directory its own five entries. */
   ck_assert_uint_eq(dir_size(h.dir), 5);
-  ck_assert(exists(conf_path) && exists(log_path) && exists(state_dir) &&
-            exists(runtime_dir) && exists(at("%s/.daemons", h.dir)));
-  ck_assert_uint_eq(dir_size(runtime_dir), 0);
-  ck_assert_uint_eq(dir_size(state_dir), 5);
-  ck_assert(exists(at("%s/crawld.lock", state_dir)));
-  ck_assert_uint_eq(dir_size(at("%s/incoming", state_dir)), 1);
-  ck_assert_uint_eq(dir_size(at("%s/incoming/.tmp", state_dir)), 0);
-  ck_assert_uint_eq(dir_size(at("%s/processing", state_dir)), 0);
-  ck_assert_uint_eq(dir_size(at("%s/failed", state_dir)), 0);
-  ck_assert_uint_eq(dir_size(at("%s/done", state_dir)), 3 * NAMES);
+  ck_assert(exists(paths.conf_path) && exists(paths.log_path) &&
+            exists(paths.state_dir) && exists(paths.runtime_dir) &&
+            exists(harness_fmt("%s/.daemons", h.dir)));
+  ck_assert_uint_eq(dir_size(paths.runtime_dir), 0);
+  ck_assert_uint_eq(dir_size(paths.state_dir), 5);
+  ck_assert(exists(harness_fmt("%s/crawld.lock", paths.state_dir)));
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/incoming", paths.state_dir)), 1);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/incoming/.tmp", paths.state_dir)),
+                    0);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/processing", paths.state_dir)),
+                    0);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/failed", paths.state_dir)), 0);
+  ck_assert_uint_eq(dir_size(harness_fmt("%s/done", paths.state_dir)),
+                    3 * NAMES);
 }
 END_TEST
 
@@ -839,8 +781,8 @@ START_TEST(test_two_active_jobs_both_progress_before_either_is_done)
   drop_urls("second.txt", URLS, path_fmt);
   wait_claimed(2, ids);
   for(int i = 0; i < 2; i++)
-    counter_init(&counters[i],
-                 at("%s/processing/%s.jsonl", state_dir, ids[i]));
+    counter_init(&counters[i], harness_fmt("%s/processing/%s.jsonl",
+                                           paths.state_dir, ids[i]));
   /* Fair sharing: both journals grow while both jobs run. Taking turns,
    * neither can finish before the other has records. */
   harness_deadline_start(&deadline, WAIT_S);
@@ -871,9 +813,10 @@ END_TEST
 
 START_TEST(test_second_daemon_on_the_same_state_dir_exits_1)
 {
-  const char *args[] = { "--config", conf_path,       "--state-dir",
-                         state_dir,  "--runtime-dir", runtime_dir,
-                         NULL };
+  const char *args[] = {
+    "--config",      paths.conf_path,   "--state-dir", paths.state_dir,
+    "--runtime-dir", paths.runtime_dir, NULL
+  };
   char ids[MAX_JOBS][64];
   char *second_log;
   char *lock;
@@ -886,13 +829,14 @@ START_TEST(test_second_daemon_on_the_same_state_dir_exits_1)
   wait_ready(first, 1);
   second = harness_daemon_start(&h, "second.log", args, NULL);
   ck_assert_int_eq(harness_daemon_wait(&h, second, WAIT_S), 1);
-  second_log = read_text(at("%s/second.log", h.dir));
+  second_log = harness_read_text(harness_fmt("%s/second.log", h.dir));
   ck_assert_msg(strstr(second_log, "crawld.lock") != NULL, "its log: %s",
                 second_log);
-  ck_assert_ptr_nonnull(strstr(second_log, at("(pid %ld)", (long)first)));
-  ck_assert(matches(second_log, LOG_LINE_PATTERN));
-  lock = read_text(at("%s/crawld.lock", state_dir));
-  ck_assert_str_eq(lock, at("%ld\n", (long)first));
+  ck_assert_ptr_nonnull(
+      strstr(second_log, harness_fmt("(pid %ld)", (long)first)));
+  ck_assert(harness_matches(second_log, LOG_LINE_PATTERN));
+  lock = harness_read_text(harness_fmt("%s/crawld.lock", paths.state_dir));
+  ck_assert_str_eq(lock, harness_fmt("%ld\n", (long)first));
 
   /* The first one goes on as if nothing happened. */
   ck_assert_int_eq(alive(first), true);
@@ -967,7 +911,8 @@ START_TEST(test_kill_9_ten_times_loses_and_doubles_no_record)
   drop_urls("big.txt", URLS, path_fmt);
   wait_claimed(1, ids);
   id = ids[0];
-  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", state_dir, id);
+  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", paths.state_dir,
+           id);
   counter_init(&counter, journal);
   for(int kill_no = 1; kill_no <= KILLS; kill_no++) {
     long long now = counter_lines(&counter);
@@ -1048,7 +993,8 @@ START_TEST(test_torn_last_journal_line_is_cut_at_start_up)
   drop_urls("torn.txt", URLS, path_fmt);
   wait_claimed(1, ids);
   id = ids[0];
-  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", state_dir, id);
+  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", paths.state_dir,
+           id);
   counter_init(&counter, journal);
   HARNESS_WAIT_UNTIL(alive(pid) && counter_lines(&counter) >= 500, WAIT_S,
                      "500 journaled records");
@@ -1069,10 +1015,10 @@ START_TEST(test_torn_last_journal_line_is_cut_at_start_up)
 
   pid = start_daemon(flags, NULL);
   wait_ready(pid, 2);
-  ck_assert_int_eq(
-      log_count(at("torn last line (%zu bytes without a newline) cut off",
-                   cut - complete)),
-      1);
+  ck_assert_int_eq(log_count(harness_fmt(
+                       "torn last line (%zu bytes without a newline) cut off",
+                       cut - complete)),
+                   1);
   wait_done(id);
   stop_daemon(pid);
   records = done_records(id);
@@ -1125,7 +1071,7 @@ START_TEST(test_killed_worker_processes_restart_and_no_record_is_lost)
     size_t count;
 
     ck_assert_int_lt(kills, MAX_KILLS);
-    sleep_s(pause);
+    harness_sleep(pause);
     ck_assert_int_eq(alive(pid), true);
     count = running_workers(pid, workers, 8);
     if(count == 0 || is_done(id))
@@ -1136,9 +1082,10 @@ START_TEST(test_killed_worker_processes_restart_and_no_record_is_lost)
   }
   /* Every kill was seen, said, and followed by a restart. */
   for(int i = 0; i < kills; i++) {
-    HARNESS_WAIT_UNTIL(
-        log_count(at("(pid %ld) killed by signal 9", (long)killed[i])) == 1,
-        WAIT_S, "the log to say worker %ld was killed", (long)killed[i]);
+    HARNESS_WAIT_UNTIL(log_count(harness_fmt("(pid %ld) killed by signal 9",
+                                             (long)killed[i])) == 1,
+                       WAIT_S, "the log to say worker %ld was killed",
+                       (long)killed[i]);
   }
   HARNESS_WAIT_UNTIL(
       log_count("]: restarting process worker ") +
@@ -1187,8 +1134,8 @@ START_TEST(test_poison_url_gets_worker_crash_on_its_third_attempt)
   pid_t pid;
 
   for(int i = 0; i < URLS; i++) {
-    char *url =
-        i == POISON ? strdup(poison_url) : harness_url(&h, at("/site/%d", i));
+    char *url = i == POISON ? strdup(poison_url)
+                            : harness_url(&h, harness_fmt("/site/%d", i));
 
     fprintf(out, "%s\n", url);
     free(url);
@@ -1198,7 +1145,7 @@ START_TEST(test_poison_url_gets_worker_crash_on_its_third_attempt)
              "respawn_backoff_max = 0.1\nmax_attempts = 3\n");
   pid = start_daemon(flags, env);
   wait_ready(pid, 1);
-  harness_drop_job(state_dir, "poisoned.txt", text, size);
+  harness_drop_job(paths.state_dir, "poisoned.txt", text, size);
   wait_claimed(1, ids);
   wait_done(ids[0]);
   ck_assert_int_eq(alive(pid), true);
@@ -1251,8 +1198,9 @@ START_TEST(test_crashing_worker_thread_kills_the_daemon_and_restart_completes)
   pid_t pid;
 
   for(int i = 0; i < URLS; i++) {
-    char *url = harness_url(&h, i == POISON ? "/delay?ms=0&n=500&poison=1"
-                                            : at("/delay?ms=0&n=%d", i));
+    char *url =
+        harness_url(&h, i == POISON ? "/delay?ms=0&n=500&poison=1"
+                                    : harness_fmt("/delay?ms=0&n=%d", i));
 
     fprintf(out, "%s\n", url);
     free(url);
@@ -1261,7 +1209,7 @@ START_TEST(test_crashing_worker_thread_kills_the_daemon_and_restart_completes)
   write_conf("");
   pid = start_daemon(flags, env);
   wait_ready(pid, 1);
-  harness_drop_job(state_dir, "deadly.txt", text, size);
+  harness_drop_job(paths.state_dir, "deadly.txt", text, size);
   ck_assert_int_eq(harness_daemon_wait(&h, pid, WAIT_S), 128 + SIGKILL);
   wait_claimed(1, ids);
   ck_assert(!is_done(ids[0]));
@@ -1308,12 +1256,12 @@ START_TEST(test_invalid_config_stops_start_up_with_status_2)
              "sync_records = 10\n");
   pid = start_daemon(NULL, NULL);
   ck_assert_int_eq(harness_daemon_wait(&h, pid, WAIT_S), 2);
-  log = read_text(log_path);
-  ck_assert_msg(strstr(log, at("%s:3: ", conf_path)) != NULL, "its log: %s",
-                log);
+  log = harness_read_text(paths.log_path);
+  ck_assert_msg(strstr(log, harness_fmt("%s:3: ", paths.conf_path)) != NULL,
+                "its log: %s", log);
   ck_assert_ptr_nonnull(strstr(log, "processes"));
   /* Refused before anything was touched. */
-  ck_assert(!exists(state_dir));
+  ck_assert(!exists(paths.state_dir));
   free(log);
 }
 END_TEST
@@ -1357,7 +1305,8 @@ START_TEST(test_reload_of_a_bad_file_keeps_the_current_settings)
   ck_assert_int_eq(kill(pid, SIGHUP), 0);
   HARNESS_WAIT_UNTIL(alive(pid) && log_count("keeping the current settings"),
                      WAIT_S, "the reload to be refused");
-  ck_assert_int_eq(log_count(at("reload: %s:4: ", conf_path)), 1);
+  ck_assert_int_eq(log_count(harness_fmt("reload: %s:4: ", paths.conf_path)),
+                   1);
   ck_assert_int_eq(log_count("reloaded: "), 0);
 
   drop_urls("after.txt", 50, "/site/%lld");
@@ -1390,7 +1339,8 @@ START_TEST(test_reload_to_3_threads_applies_live_and_loses_no_record)
   drop_urls("big.txt", BIG, path_fmt);
   wait_claimed(1, ids);
   snprintf(big_id, sizeof(big_id), "%s", ids[0]);
-  counter_init(&counter, at("%s/processing/%s.jsonl", state_dir, big_id));
+  counter_init(&counter,
+               harness_fmt("%s/processing/%s.jsonl", paths.state_dir, big_id));
   HARNESS_WAIT_UNTIL(alive(pid) && counter_lines(&counter) >= 300, WAIT_S,
                      "300 journaled records");
 
@@ -1407,7 +1357,7 @@ START_TEST(test_reload_to_3_threads_applies_live_and_loses_no_record)
    * existed. */
   ck_assert(!is_done(big_id));
   before = harness_read_journal(
-      at("%s/processing/%s.jsonl", state_dir, big_id), true);
+      harness_fmt("%s/processing/%s.jsonl", paths.state_dir, big_id), true);
   ck_assert_ptr_nonnull(before);
   ck_assert_uint_ge(json_array_size(before), 300);
   ck_assert_uint_eq(thread_ids(before), 1u);
@@ -1460,7 +1410,8 @@ START_TEST(test_sigterm_drains_and_restart_completes_the_job)
   drop_urls("long.txt", URLS, path_fmt);
   wait_claimed(1, ids);
   id = ids[0];
-  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", state_dir, id);
+  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", paths.state_dir,
+           id);
   counter_init(&counter, journal);
   HARNESS_WAIT_UNTIL(alive(pid) && counter_lines(&counter) >= 50, WAIT_S,
                      "50 journaled records");
@@ -1476,7 +1427,7 @@ START_TEST(test_sigterm_drains_and_restart_completes_the_job)
   ck_assert_int_eq(log_count("]: stopped: "), 1);
 
   /* Left in processing/, its journal complete up to where it stopped. */
-  ck_assert(exists(at("%s/processing/%s.urls", state_dir, id)));
+  ck_assert(exists(harness_fmt("%s/processing/%s.urls", paths.state_dir, id)));
   ck_assert(!is_done(id));
   records = harness_read_journal(journal, false);
   ck_assert_ptr_nonnull(records);
@@ -1488,10 +1439,10 @@ START_TEST(test_sigterm_drains_and_restart_completes_the_job)
 
   pid = start_daemon(fast, NULL);
   wait_ready(pid, 2);
-  ck_assert_int_eq(
-      log_count(at("job %s: resuming with %lld records already journaled", id,
-                   t.records)),
-      1);
+  ck_assert_int_eq(log_count(harness_fmt(
+                       "job %s: resuming with %lld records already journaled",
+                       id, t.records)),
+                   1);
   wait_done(id);
   stop_daemon(pid);
   records = done_records(id);
@@ -1519,16 +1470,16 @@ START_TEST(test_every_log_line_carries_a_priority_prefix)
   wait_ready(pid, 1);
   {
     size_t text_len;
-    char *text = url_lines(20, "/site/%lld", &text_len);
+    char *text = harness_url_lines(&h, 20, "/site/%lld", &text_len);
     char *with_bad = NULL;
 
     ck_assert_int_ge(asprintf(&with_bad, "%snot a url\n", text), 0);
-    harness_drop_job(state_dir, "odd\nname\x1b[31m.txt", with_bad,
+    harness_drop_job(paths.state_dir, "odd\nname\x1b[31m.txt", with_bad,
                      strlen(with_bad));
     free(with_bad);
     free(text);
   }
-  harness_drop_job(state_dir, "zeros.bin", binary, sizeof(binary));
+  harness_drop_job(paths.state_dir, "zeros.bin", binary, sizeof(binary));
   wait_claimed(1, ids);
   wait_done(ids[0]);
   write_conf("[workers]\nthreads = x\n");
@@ -1537,14 +1488,15 @@ START_TEST(test_every_log_line_carries_a_priority_prefix)
                      WAIT_S, "the reload to be refused");
   stop_daemon(pid);
 
-  log = harness_read_file(log_path, &len);
+  log = harness_read_file(paths.log_path, &len);
   ck_assert_ptr_nonnull(log);
   ck_assert_uint_gt(len, 0);
   ck_assert_msg(log[len - 1] == '\n', "the log ends in a partial line");
   ck_assert_uint_eq(strlen(log), len);
   for(line = strtok_r(log, "\n", &save); line != NULL;
       line = strtok_r(NULL, "\n", &save)) {
-    ck_assert_msg(matches(line, LOG_LINE_PATTERN), "log line '%s'", line);
+    ck_assert_msg(harness_matches(line, LOG_LINE_PATTERN), "log line '%s'",
+                  line);
     priorities[line[1] - '0'] = true;
     lines++;
   }
@@ -1584,7 +1536,8 @@ START_TEST(test_sd_notify_ready_status_watchdog_reload_and_stopping)
   drop_urls("left.txt", URLS, path_fmt);
   wait_claimed(1, ids);
   id = ids[0];
-  counter_init(&counter, at("%s/processing/%s.jsonl", state_dir, id));
+  counter_init(&counter,
+               harness_fmt("%s/processing/%s.jsonl", paths.state_dir, id));
   HARNESS_WAIT_UNTIL(alive(pid) && counter_lines(&counter) >= 100, WAIT_S,
                      "100 journaled records");
   ck_assert_int_eq(harness_daemon_kill(&h, pid), 128 + SIGKILL);
@@ -1613,7 +1566,7 @@ START_TEST(test_sd_notify_ready_status_watchdog_reload_and_stopping)
   since = harness_now();
   while(harness_now() - since < 1.0) {
     harness_notify_poll(&notify);
-    sleep_s(0.01);
+    harness_sleep(0.01);
   }
   harness_notify_poll(&notify);
   for(size_t i = (size_t)ready; i < notify.count; i++)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,6 +139,32 @@ char *harness_write(const struct harness *h, const char *name,
   return path;
 }
 
+char *harness_url_lines(const struct harness *h, long long count,
+                        const char *path_fmt, size_t *len)
+{
+  char *text = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream(&text, &size);
+
+  ck_assert_ptr_nonnull(out);
+  for(long long i = 0; i < count; i++) {
+    char path[256];
+    char *url;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    snprintf(path, sizeof(path), path_fmt, i);
+#pragma GCC diagnostic pop
+    url = harness_url(h, path);
+    fprintf(out, "%s\n", url);
+    free(url);
+  }
+  ck_assert_int_eq(fclose(out), 0);
+  if(len != NULL)
+    *len = size;
+  return text;
+}
+
 static char *read_file(const char *path, size_t *len)
 {
   FILE *file = fopen(path, "r");
@@ -207,7 +234,9 @@ void harness_crawl(const struct harness *h, const char *urls_name,
   pid = fork();
   ck_assert_int_ge(pid, 0);
   if(pid == 0) {
-    int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    /* O_CLOEXEC: only the dup2'd copy reaches crawld, whose fd counts
+     * tests look at */
+    int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
     dup2(log_fd, STDERR_FILENO);
     execv(binary("CRAWLD"), (char *const *)argv);
@@ -435,8 +464,9 @@ pid_t harness_daemon_start(const struct harness *h, const char *log_name,
   pid = fork();
   ck_assert_int_ge(pid, 0);
   if(pid == 0) {
-    int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    int null_fd = open("/dev/null", O_RDONLY);
+    /* O_CLOEXEC: only the dup2'd copies reach crawld */
+    int log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
     if(log_fd < 0 || null_fd < 0 || chdir(h->dir) < 0)
       _exit(127);
@@ -515,6 +545,68 @@ bool harness_process_running(pid_t pid)
   return state != 'Z' && state != 'X' && state != 'x';
 }
 
+/* The names harness_service_paths() and harness_service_start() agree on,
+ * in DIR. */
+static const char service_conf[] = "crawld.conf";
+static const char service_log[] = "crawld.log";
+
+void harness_service_paths(const struct harness *h,
+                           struct harness_service_paths *paths)
+{
+  snprintf(paths->state_dir, sizeof(paths->state_dir), "%s/state", h->dir);
+  snprintf(paths->runtime_dir, sizeof(paths->runtime_dir), "%s/run", h->dir);
+  snprintf(paths->conf_path, sizeof(paths->conf_path), "%s/%s", h->dir,
+           service_conf);
+  snprintf(paths->log_path, sizeof(paths->log_path), "%s/%s", h->dir,
+           service_log);
+}
+
+void harness_service_conf(const struct harness *h, const char *text)
+{
+  free(harness_write(h, service_conf, text, strlen(text)));
+}
+
+pid_t harness_service_start(const struct harness *h,
+                            const struct harness_service_paths *paths,
+                            const char *const flags[], const char *const env[])
+{
+  const char *args[40] = { "--config",      paths->conf_path,
+                           "--state-dir",   paths->state_dir,
+                           "--runtime-dir", paths->runtime_dir };
+  int argc = 6;
+
+  for(int i = 0; flags != NULL && flags[i] != NULL; i++) {
+    ck_assert_int_lt(argc, 39);
+    args[argc++] = flags[i];
+  }
+  args[argc] = NULL;
+  harness_on_failure_show(paths->log_path);
+  return harness_daemon_start(h, service_log, args, env);
+}
+
+bool harness_service_alive(const struct harness *h,
+                           const struct harness_service_paths *paths,
+                           pid_t pid)
+{
+  int status = harness_daemon_wait(h, pid, 0);
+
+  if(status >= 0) {
+    char *text = harness_read_text(paths->log_path);
+    size_t len = strlen(text);
+
+    ck_abort_msg("crawld exited with status %d; the last of its log:\n%s",
+                 status, text + (len > 3000 ? len - 3000 : 0));
+  }
+  return true;
+}
+
+void harness_service_stop(const struct harness *h, pid_t pid, double seconds)
+{
+  int status = harness_daemon_stop(h, pid, seconds);
+
+  ck_assert_msg(status == 0, "crawld exited %d on SIGTERM", status);
+}
+
 static void make_dir(const char *path)
 {
   ck_assert_msg(mkdir(path, 0750) == 0 || errno == EEXIST, "mkdir %s: %s",
@@ -569,6 +661,17 @@ char *harness_read_file(const char *path, size_t *len)
   return bytes;
 }
 
+char *harness_read_text(const char *path)
+{
+  char *text = harness_read_file(path, NULL);
+
+  if(text == NULL) {
+    text = strdup("");
+    ck_assert_ptr_nonnull(text);
+  }
+  return text;
+}
+
 json_t *harness_read_journal(const char *path, bool torn_tail_ok)
 {
   size_t len;
@@ -594,6 +697,11 @@ double harness_now(void)
 
   clock_gettime(CLOCK_MONOTONIC, &now);
   return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+void harness_sleep(double seconds)
+{
+  usleep((useconds_t)(seconds * 1e6));
 }
 
 void harness_deadline_start(struct harness_deadline *deadline, double seconds)
@@ -632,6 +740,32 @@ void harness_deadline_tick(const struct harness_deadline *deadline,
     }
   }
   ck_abort_msg("timed out waiting for %s", what);
+}
+
+const char *harness_fmt(const char *format, ...)
+{
+  static char buffers[8][1024];
+  static int next;
+  char *buffer = buffers[next++ % 8];
+  va_list ap;
+  int len;
+
+  va_start(ap, format);
+  len = vsnprintf(buffer, sizeof(buffers[0]), format, ap);
+  va_end(ap);
+  ck_assert(len >= 0 && (size_t)len < sizeof(buffers[0]));
+  return buffer;
+}
+
+bool harness_matches(const char *text, const char *pattern)
+{
+  regex_t regex;
+  bool found;
+
+  ck_assert_int_eq(regcomp(&regex, pattern, REG_EXTENDED | REG_NOSUB), 0);
+  found = regexec(&regex, text, 0, NULL, 0) == 0;
+  regfree(&regex);
+  return found;
 }
 
 void harness_notify_open(const struct harness *h, struct harness_notify *n)

@@ -36,6 +36,11 @@ char *harness_raw_url(const struct harness *h, const char *path);
 /* Writes bytes to DIR/name and returns the full path (malloc'd). */
 char *harness_write(const struct harness *h, const char *name,
                     const void *bytes, size_t len);
+/* count lines, line i being harness_url() of the path printf(path_fmt, i)
+ * (path_fmt takes one long long); malloc'd, *len its length (len may be
+ * NULL). Fails the test when it cannot build the text. */
+char *harness_url_lines(const struct harness *h, long long count,
+                        const char *path_fmt, size_t *len);
 
 struct crawl_run {
   pid_t pid;       /* crawld's pid: worker threads report it as theirs */
@@ -93,6 +98,37 @@ size_t harness_children(pid_t parent, pid_t *pids, size_t size);
 /* True while the process exists and is not a zombie. */
 bool harness_process_running(pid_t pid);
 
+/* Where crawld keeps things when started by harness_service_start(), all
+ * in DIR. */
+struct harness_service_paths {
+  char state_dir[300];   /* DIR/state */
+  char runtime_dir[300]; /* DIR/run */
+  char conf_path[300];   /* DIR/crawld.conf */
+  char log_path[300];    /* DIR/crawld.log */
+};
+/* Fills paths for h's directory; creates nothing. */
+void harness_service_paths(const struct harness *h,
+                           struct harness_service_paths *paths);
+/* Writes text to DIR/crawld.conf; fails the test when it cannot. */
+void harness_service_conf(const struct harness *h, const char *text);
+/* Starts `crawld --config CONF --state-dir STATE --runtime-dir RUN FLAGS...`
+ * with harness_daemon_start() (env as there; flags NULL-terminated, may be
+ * NULL), logging to paths->log_path, which a timed-out wait then shows:
+ * paths must outlive the test. Returns its pid; fails the test as
+ * harness_daemon_start() does or when there are too many flags. */
+pid_t harness_service_start(const struct harness *h,
+                            const struct harness_service_paths *paths,
+                            const char *const flags[],
+                            const char *const env[]);
+/* True while the daemon runs; once it has exited, fails the test with its
+ * status and the last 3000 bytes of paths->log_path. */
+bool harness_service_alive(const struct harness *h,
+                           const struct harness_service_paths *paths,
+                           pid_t pid);
+/* Stops the daemon as harness_daemon_stop() does; fails the test unless it
+ * exits 0. */
+void harness_service_stop(const struct harness *h, pid_t pid, double seconds);
+
 /* Drops a job file the way producers should: writes it in
  * STATE_DIR/incoming/.tmp/ under a temporary name, then renames it to
  * STATE_DIR/incoming/name. Creates the directories when they are missing. */
@@ -103,6 +139,9 @@ void harness_drop_job(const char *state_dir, const char *name,
  * may be NULL); NULL when the file does not exist. Fails the test on any
  * other error. */
 char *harness_read_file(const char *path, size_t *len);
+/* A file's text as harness_read_file() reads it, but "" (malloc'd too)
+ * when the file does not exist; fails the test on any other error. */
+char *harness_read_text(const char *path);
 /* Every line of a journal as a JSON array of objects, in file order; NULL
  * when the file does not exist. A last line without its newline (a write
  * in progress) is left out when torn_tail_ok, else fails the test, as does
@@ -134,9 +173,19 @@ void harness_deadline_tick(const struct harness_deadline *deadline,
   } while(0)
 /* CLOCK_MONOTONIC in seconds. */
 double harness_now(void);
+/* usleep() for seconds (a signal may cut it short); cannot fail. */
+void harness_sleep(double seconds);
 /* When a wait times out, the last bytes of this file (a daemon's log) are
  * printed with the failure; NULL for none. */
 void harness_on_failure_show(const char *path);
+
+/* printf into one of 8 static buffers of 1024 bytes, reused in turn: for
+ * paths used at once. Fails the test when the text does not fit. */
+const char *harness_fmt(const char *format, ...)
+    __attribute__((format(printf, 1, 2)));
+/* True when the POSIX extended regular expression pattern matches somewhere
+ * in text; fails the test when the pattern does not compile. */
+bool harness_matches(const char *text, const char *pattern);
 
 /* A NOTIFY_SOCKET for sd_notify: an AF_UNIX datagram socket bound to
  * DIR/notify.sock. Each datagram is split into its lines (assignments such
