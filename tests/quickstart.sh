@@ -50,7 +50,7 @@ demo() {
 	work=$(mktemp -d)
 	./tests/testserver --pages 200 >"$work/ports" &
 	server=$!
-	trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+	trap 'kill $server 2>/dev/null || :; rm -rf "$work"' EXIT INT TERM
 	while [ ! -s "$work/ports" ]; do sleep 0.1; done
 	port=$(head -n 1 "$work/ports")
 	base="http://127.0.0.1:$port"
@@ -85,7 +85,7 @@ demo() {
 		--runtime-dir "$work/run" --threads 1 --processes 1 --timeout 2 \
 		2>"$work/crawld.log" &
 	daemon=$!
-	trap 'kill $daemon $server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+	trap 'kill $daemon $server 2>/dev/null || :; rm -rf "$work"' EXIT INT TERM
 	export CRAWLD_RUNTIME_DIR="$work/run"
 	while ! ./crawlctl status >/dev/null 2>&1; do sleep 0.1; done
 	job=$(./crawlctl submit "$work/urls.txt")
