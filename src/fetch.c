@@ -33,6 +33,9 @@ struct fetch {
   bool truncated;
   bool body_started; /* the first body bytes arrived and were classified */
   EVP_MD_CTX *sha256;
+  /* Fetched once: naming EVP_sha256() at each EVP_DigestInit_ex() makes
+   * OpenSSL 3 look the algorithm up again, behind a lock, every page. */
+  EVP_MD *sha256_md;
   struct html_extract *html; /* kept from the first HTML body on */
   bool scanning;  /* the body is HTML: html holds its title and text */
   bool html_done; /* title and snippet found: the rest needs no scanning */
@@ -129,7 +132,7 @@ static void burn_cpu(const struct fetch *fetch, const char *data, size_t len)
       html_extract_feed(scan, data, len);
       html_extract_free(scan);
     }
-    EVP_Digest(data, len, digest, NULL, EVP_sha256(), NULL);
+    EVP_Digest(data, len, digest, NULL, fetch->sha256_md, NULL);
   }
 }
 
@@ -201,8 +204,10 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
   fetch->cpu_work = policy->cpu_work;
   fetch->networks = networks;
   fetch->sha256 = EVP_MD_CTX_new();
+  fetch->sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
   fetch->easy = curl_easy_init();
-  if(fetch->sha256 == NULL || fetch->easy == NULL) {
+  if(fetch->sha256 == NULL || fetch->sha256_md == NULL ||
+     fetch->easy == NULL) {
     fetch_free(fetch);
     return NULL;
   }
@@ -247,7 +252,7 @@ int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
   char *copy = strdup(url);
 
   if(copy == NULL ||
-     EVP_DigestInit_ex(fetch->sha256, EVP_sha256(), NULL) != 1 ||
+     EVP_DigestInit_ex(fetch->sha256, fetch->sha256_md, NULL) != 1 ||
      curl_easy_setopt(fetch->easy, CURLOPT_URL, copy) != CURLE_OK) {
     free(copy);
     return -1;
@@ -307,6 +312,7 @@ void fetch_free(struct fetch *fetch)
   if(fetch->easy != NULL)
     curl_easy_cleanup(fetch->easy);
   EVP_MD_CTX_free(fetch->sha256);
+  EVP_MD_free(fetch->sha256_md);
   html_extract_free(fetch->html);
   free(fetch->url);
   free(fetch);
