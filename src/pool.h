@@ -19,7 +19,6 @@
 #include <sys/types.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "options.h"
 #include "result.h"
