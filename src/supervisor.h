@@ -8,7 +8,6 @@
 #ifndef CRAWLD_SUPERVISOR_H
 #define CRAWLD_SUPERVISOR_H
 
-
 #include "job.h"
 #include "options.h"
 #include "pool.h"
