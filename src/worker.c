@@ -1,7 +1,7 @@
 /* worker.c - the fetch loop shared by worker threads and worker processes.
  *
  * The structure is libcurl's multi_socket pattern on libevent (hiperfifo):
- * libcurl tells us which sockets to watch (on_curl_socket) and when to call it
+ * libcurl tells us which sockets to watch (sockwatch.c) and when to call it
  * back (on_curl_timer); we hand every readiness and timeout back with
  * curl_multi_socket_action() and then collect finished transfers
  * (collect_done). Task and result pipes are bufferevents on the same
@@ -21,6 +21,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "proto.h"
+#include "sockwatch.h"
 #include "worker.h"
 
 /* A task read from the pipe but not started, because inflight transfers are
@@ -35,6 +36,7 @@ struct worker {
   struct fetch_worker_identity identity;
   struct event_base *base;
   CURLM *multi;
+  struct sockwatch *sockets; /* what libcurl asked us to watch */
   struct event *curl_timer;
   struct bufferevent *tasks;
   struct bufferevent *results;
@@ -90,8 +92,15 @@ static void start_queued(struct worker *worker)
     fetch = worker->idle;
     if(fetch != NULL)
       fetch_unlink(fetch, &worker->idle);
-    else
+    else {
       fetch = fetch_new(&worker->config->policy, &worker->networks);
+      if(fetch != NULL &&
+         sockwatch_attach_easy(worker->sockets, fetch_easy(fetch)) !=
+             CURLE_OK) {
+        fetch_free(fetch);
+        fetch = NULL;
+      }
+    }
     if(fetch != NULL && fetch_start(fetch, queued->task.id, queued->task.url,
                                     queued->task.attempt) < 0) {
       fetch_free(fetch);
@@ -147,16 +156,13 @@ static void collect_done(struct worker *worker)
   check_finished(worker);
 }
 
-static void on_socket_ready(evutil_socket_t fd, short events, void *arg)
+/* A watched socket is ready: hand it to libcurl (sockwatch.c calls this). */
+static void on_socket_ready(curl_socket_t fd, int curl_select, void *arg)
 {
   struct worker *worker = arg;
-  int action = 0;
 
-  if(events & EV_READ)
-    action |= CURL_CSELECT_IN;
-  if(events & EV_WRITE)
-    action |= CURL_CSELECT_OUT;
-  curl_multi_socket_action(worker->multi, fd, action, &worker->curl_running);
+  curl_multi_socket_action(worker->multi, fd, curl_select,
+                           &worker->curl_running);
   collect_done(worker);
 }
 
@@ -169,40 +175,6 @@ static void on_timeout(evutil_socket_t fd, short events, void *arg)
   curl_multi_socket_action(worker->multi, CURL_SOCKET_TIMEOUT, 0,
                            &worker->curl_running);
   collect_done(worker);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch a socket for what libcurl wants, or stop
- * watching it. The socket's event is libcurl's per-socket pointer
- * (curl_multi_assign). */
-static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
-                          void *socketp)
-{
-  struct worker *worker = userp;
-  struct event *watch = socketp;
-  short events = EV_PERSIST;
-
-  (void)easy;
-  if(what == CURL_POLL_REMOVE) {
-    if(watch != NULL)
-      event_free(watch);
-    curl_multi_assign(worker->multi, fd, NULL);
-    return 0;
-  }
-  if(what & CURL_POLL_IN)
-    events |= EV_READ;
-  if(what & CURL_POLL_OUT)
-    events |= EV_WRITE;
-  if(watch == NULL) {
-    watch = event_new(worker->base, fd, events, on_socket_ready, worker);
-    if(watch == NULL)
-      return -1;
-    curl_multi_assign(worker->multi, fd, watch);
-  }
-  else {
-    event_del(watch);
-    event_assign(watch, worker->base, fd, events, on_socket_ready, worker);
-  }
-  return event_add(watch, NULL);
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle; -1 cancels it.
@@ -330,8 +302,10 @@ static int setup(struct worker *worker, int task_fd, int result_fd)
   worker->results = pipe_event(worker, result_fd);
   worker->curl_timer = evtimer_new(worker->base, on_timeout, worker);
   worker->multi = curl_multi_init();
+  worker->sockets = sockwatch_new(worker->base, on_socket_ready, worker);
   if(worker->tasks == NULL || worker->results == NULL ||
-     worker->curl_timer == NULL || worker->multi == NULL)
+     worker->curl_timer == NULL || worker->multi == NULL ||
+     worker->sockets == NULL)
     return -1;
   bufferevent_setcb(worker->tasks, on_tasks_readable, NULL, on_tasks_event,
                     worker);
@@ -339,8 +313,8 @@ static int setup(struct worker *worker, int task_fd, int result_fd)
                     on_results_event, worker);
   bufferevent_enable(worker->tasks, EV_READ);
   bufferevent_enable(worker->results, EV_WRITE);
-  curl_multi_setopt(worker->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-  curl_multi_setopt(worker->multi, CURLMOPT_SOCKETDATA, worker);
+  if(sockwatch_attach_multi(worker->sockets, worker->multi) != CURLM_OK)
+    return -1;
   curl_multi_setopt(worker->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
   curl_multi_setopt(worker->multi, CURLMOPT_TIMERDATA, worker);
   /* Keep a warm connection for every transfer slot, so keep-alive reuse
@@ -368,6 +342,7 @@ static void teardown(struct worker *worker)
   }
   if(worker->multi != NULL)
     curl_multi_cleanup(worker->multi);
+  sockwatch_free(worker->sockets); /* after the cleanup: closing calls it */
   while(worker->queue_head != NULL) {
     struct queued_task *queued = worker->queue_head;
 

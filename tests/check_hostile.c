@@ -73,6 +73,8 @@ static const struct hostile hostile[] = {
   /* a status of 400 or more is http_error, whatever its class */
   { true, "/status-999", "http_error", 999, "status-999", -1, NULL },
   { true, "/no-reason", NULL, 200, "no-reason", -1, NULL },
+  /* keep-alive offered, then the connection closed behind the client */
+  { true, "/silent-close", NULL, 200, "silent-close", -1, NULL },
   /* a new URL at every hop, so that only the count can stop it */
   { false, "/redirect-new/0", "too_many_redirects", 302, NULL, 0, NULL },
   /* a Location line over libcurl's 100 KiB limit for one header line,

@@ -118,13 +118,17 @@
  *                           no reason phrase
  *   /bad-version            a page with the status line "HTTP/1.2 200 OK",
  *                           a version that does not exist
+ *   /silent-close           a page offered for keep-alive (no Connection:
+ *                           close), then the server closes the connection,
+ *                           as one does with a connection left idle
  *   anything else           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
  *                           "Connection: close\r\n\r\nok", then closes
  *
  * A page on the raw port is titled as its path without the '/'
  * ("many-cookies"). It comes with Content-Type: text/html; charset=utf-8,
  * Content-Length and Connection: close, but for /http09, which sends the
- * page alone; the server closes once it is sent.
+ * page alone, and /silent-close, which does not announce the close; the
+ * server closes once the page is sent.
  */
 
 #if !defined(_GNU_SOURCE) && !defined(_POSIX_C_SOURCE)
@@ -1403,8 +1407,10 @@ static char *raw_page(const struct raw_conn *conn)
                        conn->path + 1, conn->path + 1);
 }
 
-/* Ends the header block the route has begun, sends the page and closes */
-static int raw_end_with_page(struct raw_conn *conn)
+/* Ends the header block the route has begun with Content-Type,
+   Content-Length and the headers in more (each ending in CRLF), sends the
+   page and closes */
+static int raw_page_and_close(struct raw_conn *conn, const char *more)
 {
   char *page = raw_page(conn);
   int rc;
@@ -1414,11 +1420,15 @@ static int raw_end_with_page(struct raw_conn *conn)
   conn->ending = RAW_CLOSE;
   rc = raw_printf(conn,
                   "Content-Type: " HTML "\r\n"
-                  "Content-Length: %zu\r\n"
-                  "Connection: close\r\n\r\n%s",
-                  strlen(page), page);
+                  "Content-Length: %zu\r\n%s\r\n%s",
+                  strlen(page), more, page);
   free(page);
   return rc;
+}
+
+static int raw_end_with_page(struct raw_conn *conn)
+{
+  return raw_page_and_close(conn, "Connection: close\r\n");
 }
 
 static int raw_hang(struct raw_conn *conn)
@@ -1604,6 +1614,14 @@ static int raw_bad_version(struct raw_conn *conn)
   return raw_end_with_page(conn);
 }
 
+/* The close is not announced: a keep-alive page, then the server hangs up */
+static int raw_silent_close(struct raw_conn *conn)
+{
+  if(raw_send(conn, "HTTP/1.1 200 OK\r\n") < 0)
+    return -1;
+  return raw_page_and_close(conn, "");
+}
+
 static int raw_ok(struct raw_conn *conn)
 {
   conn->ending = RAW_CLOSE;
@@ -1632,6 +1650,7 @@ static const struct raw_route raw_routes[] = {
   { "/status-999", raw_status_999 },
   { "/no-reason", raw_no_reason },
   { "/bad-version", raw_bad_version },
+  { "/silent-close", raw_silent_close },
 };
 
 static void raw_answer(struct raw_conn *conn)
