@@ -76,7 +76,8 @@ struct html_extract {
   bool is_end_tag;
   bool self_closing;
 
-  const char *raw_end;            /* raw text element we are in, or NULL */
+  const char *raw_end; /* raw text element we are in, or NULL */
+  size_t raw_end_len;
   char end_tag[2 + TAG_NAME_MAX]; /* the part of "</name" matched so far */
   size_t end_tag_len;
 
@@ -89,21 +90,72 @@ struct html_extract {
   char snippet_buf[SNIPPET_MAX_BYTES + 1];
 };
 
-static const char *const block_tags[] = {
-  "address",  "article",    "aside",   "blockquote", "body",  "br",
-  "caption",  "dd",         "details", "div",        "dl",    "dt",
-  "fieldset", "figcaption", "figure",  "footer",     "form",  "h1",
-  "h2",       "h3",         "h4",      "h5",         "h6",    "head",
-  "header",   "hr",         "html",    "legend",     "li",    "main",
-  "nav",      "ol",         "option",  "p",          "pre",   "section",
-  "summary",  "table",      "tbody",   "td",         "tfoot", "th",
-  "thead",    "title",      "tr",      "ul",         NULL
+/* What a tag name means here; names not in tag_kinds mean nothing. */
+enum tag_kind {
+  TAG_BLOCK = 1,  /* separates words in the snippet */
+  TAG_HIDDEN = 2, /* content is not text: noscript, svg, template */
+  TAG_RAW = 4,    /* raw text up to its own end tag: script, style */
+  TAG_TITLE = 8
 };
 
-static const char *const hidden_tags[] = { "noscript", "svg", "template",
-                                           NULL };
-
-static const char *const raw_text_tags[] = { "script", "style", NULL };
+/* Sorted by name (strcmp order): tag_kind_of() searches it by halves. */
+static const struct {
+  const char *name;
+  size_t len;
+  unsigned kind;
+} tag_kinds[] = {
+  { "address", 7, TAG_BLOCK },
+  { "article", 7, TAG_BLOCK },
+  { "aside", 5, TAG_BLOCK },
+  { "blockquote", 10, TAG_BLOCK },
+  { "body", 4, TAG_BLOCK },
+  { "br", 2, TAG_BLOCK },
+  { "caption", 7, TAG_BLOCK },
+  { "dd", 2, TAG_BLOCK },
+  { "details", 7, TAG_BLOCK },
+  { "div", 3, TAG_BLOCK },
+  { "dl", 2, TAG_BLOCK },
+  { "dt", 2, TAG_BLOCK },
+  { "fieldset", 8, TAG_BLOCK },
+  { "figcaption", 10, TAG_BLOCK },
+  { "figure", 6, TAG_BLOCK },
+  { "footer", 6, TAG_BLOCK },
+  { "form", 4, TAG_BLOCK },
+  { "h1", 2, TAG_BLOCK },
+  { "h2", 2, TAG_BLOCK },
+  { "h3", 2, TAG_BLOCK },
+  { "h4", 2, TAG_BLOCK },
+  { "h5", 2, TAG_BLOCK },
+  { "h6", 2, TAG_BLOCK },
+  { "head", 4, TAG_BLOCK },
+  { "header", 6, TAG_BLOCK },
+  { "hr", 2, TAG_BLOCK },
+  { "html", 4, TAG_BLOCK },
+  { "legend", 6, TAG_BLOCK },
+  { "li", 2, TAG_BLOCK },
+  { "main", 4, TAG_BLOCK },
+  { "nav", 3, TAG_BLOCK },
+  { "noscript", 8, TAG_HIDDEN },
+  { "ol", 2, TAG_BLOCK },
+  { "option", 6, TAG_BLOCK },
+  { "p", 1, TAG_BLOCK },
+  { "pre", 3, TAG_BLOCK },
+  { "script", 6, TAG_RAW },
+  { "section", 7, TAG_BLOCK },
+  { "style", 5, TAG_RAW },
+  { "summary", 7, TAG_BLOCK },
+  { "svg", 3, TAG_HIDDEN },
+  { "table", 5, TAG_BLOCK },
+  { "tbody", 5, TAG_BLOCK },
+  { "td", 2, TAG_BLOCK },
+  { "template", 8, TAG_HIDDEN },
+  { "tfoot", 5, TAG_BLOCK },
+  { "th", 2, TAG_BLOCK },
+  { "thead", 5, TAG_BLOCK },
+  { "title", 5, TAG_BLOCK | TAG_TITLE },
+  { "tr", 2, TAG_BLOCK },
+  { "ul", 2, TAG_BLOCK },
+};
 
 static const struct {
   const char *name;
@@ -432,25 +484,34 @@ static void charref_char(struct html_extract *hx, unsigned char c)
  * Tags.
  */
 
-static bool tag_is(const struct html_extract *hx, const char *name)
+/* The entry of tag_kinds that names the current tag, or -1. */
+static int tag_index(const struct html_extract *hx)
 {
-  /* The first letter turns most names away before strlen(): this runs for
-   * every name in the lists at every tag. */
-  return name[0] == hx->name[0] && strlen(name) == hx->name_len &&
-         !memcmp(name, hx->name, hx->name_len);
-}
+  size_t low = 0;
+  size_t high = sizeof(tag_kinds) / sizeof(tag_kinds[0]);
 
-/* The entry of a NULL-terminated list that names the current tag. */
-static const char *tag_find(const struct html_extract *hx,
-                            const char *const *names)
-{
-  size_t i;
+  if(hx->name_len > TAG_NAME_MAX)
+    return -1;
+  while(low < high) {
+    size_t mid = low + (high - low) / 2;
+    const char *name = tag_kinds[mid].name;
+    size_t len = tag_kinds[mid].len;
+    /* The first letter settles most steps; memcmp, not strncmp, for the
+     * rest: a tag name may hold a NUL byte. */
+    int order = (unsigned char)hx->name[0] - (unsigned char)name[0];
 
-  for(i = 0; names[i]; i++) {
-    if(tag_is(hx, names[i]))
-      return names[i];
+    if(order == 0)
+      order = memcmp(hx->name, name, hx->name_len < len ? hx->name_len : len);
+    if(order == 0)
+      order = (hx->name_len > len) - (hx->name_len < len);
+    if(order == 0)
+      return (int)mid;
+    if(order < 0)
+      high = mid;
+    else
+      low = mid + 1;
   }
-  return NULL;
+  return -1;
 }
 
 static void tag_start(struct html_extract *hx, bool is_end, unsigned char c)
@@ -470,47 +531,52 @@ static void tag_name_append(struct html_extract *hx, unsigned char c)
     hx->name_len++;
 }
 
-static void raw_start(struct html_extract *hx, const char *name)
+static void raw_start(struct html_extract *hx, int tag)
 {
-  hx->raw_end = name;
+  hx->raw_end = tag_kinds[tag].name;
+  hx->raw_end_len = tag_kinds[tag].len;
   hx->end_tag_len = 0;
   hx->state = HX_RAWTEXT;
 }
 
-static void start_tag(struct html_extract *hx)
+static void start_tag(struct html_extract *hx, int tag)
 {
-  const char *raw = tag_find(hx, raw_text_tags);
+  unsigned kind = tag < 0 ? 0 : tag_kinds[tag].kind;
 
-  if(tag_find(hx, hidden_tags)) {
+  if(kind & TAG_HIDDEN) {
     if(!hx->self_closing)
       hx->hidden_depth++;
   }
-  else if(raw)
-    raw_start(hx, raw);
-  else if(tag_is(hx, "title") && !hx->hidden_depth) {
+  else if(kind & TAG_RAW)
+    raw_start(hx, tag);
+  else if((kind & TAG_TITLE) && !hx->hidden_depth) {
     if(hx->title_state == TITLE_NONE)
       hx->title_state = TITLE_OPEN;
-    raw_start(hx, "title");
+    raw_start(hx, tag);
   }
 }
 
-static void end_tag(struct html_extract *hx)
+static void end_tag(struct html_extract *hx, int tag)
 {
-  if(tag_is(hx, "title") && hx->title_state == TITLE_OPEN)
+  unsigned kind = tag < 0 ? 0 : tag_kinds[tag].kind;
+
+  if((kind & TAG_TITLE) && hx->title_state == TITLE_OPEN)
     hx->title_state = TITLE_CLOSED;
-  else if(tag_find(hx, hidden_tags) && hx->hidden_depth)
+  else if((kind & TAG_HIDDEN) && hx->hidden_depth)
     hx->hidden_depth--;
 }
 
 static void tag_complete(struct html_extract *hx)
 {
+  int tag = tag_index(hx);
+
   hx->state = HX_TEXT;
-  if(tag_find(hx, block_tags))
+  if(tag >= 0 && (tag_kinds[tag].kind & TAG_BLOCK))
     text_space(&hx->snippet);
   if(hx->is_end_tag)
-    end_tag(hx);
+    end_tag(hx, tag);
   else
-    start_tag(hx);
+    start_tag(hx, tag);
 }
 
 /*
@@ -528,12 +594,12 @@ static bool raw_expects(const struct html_extract *hx, unsigned char c)
     return c == '<';
   if(n == 1)
     return c == '/';
-  return n - 2 < strlen(hx->raw_end) && to_lower(c) == hx->raw_end[n - 2];
+  return n - 2 < hx->raw_end_len && to_lower(c) == hx->raw_end[n - 2];
 }
 
 static void raw_end_tag(struct html_extract *hx, unsigned char c)
 {
-  hx->name_len = strlen(hx->raw_end);
+  hx->name_len = hx->raw_end_len;
   memcpy(hx->name, hx->raw_end, hx->name_len);
   hx->is_end_tag = true;
   hx->self_closing = false;
@@ -544,7 +610,7 @@ static void raw_end_tag(struct html_extract *hx, unsigned char c)
 
 static void raw_char(struct html_extract *hx, unsigned char c)
 {
-  bool name_matched = hx->end_tag_len == 2 + strlen(hx->raw_end);
+  bool name_matched = hx->end_tag_len == 2 + hx->raw_end_len;
 
   if(raw_expects(hx, c)) {
     hx->end_tag[hx->end_tag_len++] = (char)c;
@@ -772,12 +838,72 @@ void html_extract_reset(struct html_extract *hx)
             HTML_SNIPPET_CHARS);
 }
 
+/* The first of the len bytes at data that is one of the n bytes in stops,
+ * or len. */
+static size_t span_to(const char *data, size_t len, const char *stops,
+                      size_t n)
+{
+  const char *stop;
+
+  if(n == 1) {
+    stop = memchr(data, stops[0], len);
+    return stop != NULL ? (size_t)(stop - data) : len;
+  }
+  for(size_t i = 0; i < len; i++) {
+    if(memchr(stops, data[i], n) != NULL)
+      return i;
+  }
+  return len;
+}
+
+/* How many of the len bytes at data hx_step() would take without anything
+ * to show for it: most of a page is markup and text that goes nowhere, and
+ * stepping through it a byte at a time was most of the scanner's time. */
+static size_t skippable(struct html_extract *hx, const char *data, size_t len)
+{
+  const struct text_buf *sink;
+  size_t skip;
+
+  switch(hx->state) {
+    case HX_ATTR_DQUOTED:
+      return span_to(data, len, "\"", 1);
+    case HX_ATTR_SQUOTED:
+      return span_to(data, len, "'", 1);
+    case HX_BOGUS_COMMENT:
+      return span_to(data, len, ">", 1);
+    case HX_COMMENT:
+      /* Only a dash can start the end; anything else leaves the body. */
+      return hx->comment_end == COMMENT_BODY ? span_to(data, len, "-", 1) : 0;
+    case HX_ATTRS:
+      /* Any other byte only clears a '/' seen before it. */
+      skip = span_to(data, len, "/=>", 3);
+      if(skip > 0)
+        hx->self_closing = false;
+      return skip;
+    case HX_TEXT:
+    case HX_RAWTEXT:
+      /* Text nobody keeps (hidden, script or style, or after a full
+       * snippet) matters only where a tag may start. A raw text element
+       * part way into its end tag still needs every byte. */
+      sink = text_sink(hx);
+      if((sink != NULL && !sink->full) ||
+         (hx->state == HX_RAWTEXT && hx->end_tag_len > 0))
+        return 0;
+      return span_to(data, len, "<", 1);
+    default:
+      return 0;
+  }
+}
+
 void html_extract_feed(struct html_extract *hx, const char *data, size_t len)
 {
-  size_t i;
+  size_t i = 0;
 
-  for(i = 0; i < len && !html_extract_done(hx); i++)
-    hx_step(hx, (unsigned char)data[i]);
+  while(i < len && !html_extract_done(hx)) {
+    i += skippable(hx, data + i, len - i);
+    if(i < len)
+      hx_step(hx, (unsigned char)data[i++]);
+  }
 }
 
 bool html_extract_done(const struct html_extract *hx)

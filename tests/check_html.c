@@ -2,11 +2,14 @@
  * Unit tests for src/html.c.
  */
 
-#include <check.h>
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <check.h>
 
 #include "html.h"
 
@@ -472,6 +475,41 @@ START_TEST(test_block_tags_separate_words)
 }
 END_TEST
 
+/* Every block-level name, in either case, and names a letter away from
+ * one, which are inline: the lookup must neither miss nor over-match. */
+START_TEST(test_every_block_tag_and_no_near_miss_separates_words)
+{
+  static const char *const blocks[] = {
+    "address",  "article",    "aside",   "blockquote", "body",  "br",
+    "caption",  "dd",         "details", "div",        "dl",    "dt",
+    "fieldset", "figcaption", "figure",  "footer",     "form",  "h1",
+    "h2",       "h3",         "h4",      "h5",         "h6",    "head",
+    "header",   "hr",         "html",    "legend",     "li",    "main",
+    "nav",      "ol",         "option",  "p",          "pre",   "section",
+    "summary",  "table",      "tbody",   "td",         "tfoot", "th",
+    "thead",    "tr",         "ul"
+  };
+  static const char *const inline_names[] = {
+    "a",   "addresss", "b",       "bod", "d",  "dz", "h",   "h0", "h7",
+    "hea", "heade",    "headers", "htm", "l",  "ma", "n",   "o",  "pr",
+    "q",   "sectio",   "t",       "tab", "tt", "u",  "ulx", "zz"
+  };
+  char doc[64];
+
+  for(size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++) {
+    snprintf(doc, sizeof(doc), "one<%s>two", blocks[i]);
+    check_doc(doc, NULL, "one two");
+    for(char *c = doc; *c; c++)
+      *c = (char)toupper((unsigned char)*c);
+    check_doc(doc, NULL, "ONE TWO");
+  }
+  for(size_t i = 0; i < sizeof(inline_names) / sizeof(inline_names[0]); i++) {
+    snprintf(doc, sizeof(doc), "one<%s>two", inline_names[i]);
+    check_doc(doc, NULL, "onetwo");
+  }
+}
+END_TEST
+
 START_TEST(test_inline_tags_do_not_separate_words)
 {
   check_doc("<b>Hel</b>lo <span>wor</span><i>ld</i><a href=x>!</a>", NULL,
@@ -769,6 +807,8 @@ static Suite *html_suite(void)
   tcase_add_test(snippet, test_quoted_gt_inside_attribute);
   tcase_add_test(snippet, test_lone_lt_is_text);
   tcase_add_test(snippet, test_block_tags_separate_words);
+  tcase_add_test(snippet,
+                 test_every_block_tag_and_no_near_miss_separates_words);
   tcase_add_test(snippet, test_inline_tags_do_not_separate_words);
   tcase_add_test(snippet, test_hidden_elements_skipped);
   tcase_add_test(snippet, test_snippet_whitespace_collapsed_and_trimmed);
