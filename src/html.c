@@ -898,11 +898,21 @@ static size_t skippable(struct html_extract *hx, const char *data, size_t len)
 void html_extract_feed(struct html_extract *hx, const char *data, size_t len)
 {
   size_t i = 0;
+  bool may_skip = true;
 
   while(i < len && !html_extract_done(hx)) {
-    i += skippable(hx, data + i, len - i);
-    if(i < len)
-      hx_step(hx, (unsigned char)data[i++]);
+    enum hx_state before = hx->state;
+
+    /* Asking at every byte would cost more than it saves: ask when the
+     * state changes, and in the two states whose answer changes within. */
+    if(may_skip) {
+      i += skippable(hx, data + i, len - i);
+      if(i == len)
+        break;
+    }
+    hx_step(hx, (unsigned char)data[i++]);
+    may_skip = hx->state != before || hx->state == HX_ATTRS ||
+               hx->state == HX_COMMENT;
   }
 }
 
