@@ -44,16 +44,6 @@
 /* Never a task id in these tests: decode must leave it alone on failure. */
 #define ID_SENTINEL UINT64_C(0xdeadbeef)
 
-static const struct {
-  enum result_error code;
-  const char *name;
-} error_table[] = {
-#define ERROR_ROW(name, text) { RESULT_ERR_##name, text },
-  RESULT_ERRORS(ERROR_ROW)
-#undef ERROR_ROW
-};
-#define ERROR_TABLE_COUNT (sizeof(error_table) / sizeof(error_table[0]))
-
 /* Checks that line[0..len) is exactly expected. */
 static void assert_bytes_eq(const char *line, size_t len, const char *expected)
 {
@@ -1092,7 +1082,7 @@ END_TEST
 
 START_TEST(test_result_round_trip_every_error_code)
 {
-  for(size_t i = 0; i < ERROR_TABLE_COUNT; i++) {
+  for(size_t i = 0; i < error_table_count; i++) {
     struct result_record record;
     char prefix[64];
     size_t len = 0;

@@ -30,16 +30,6 @@ static const char *const record_keys[] = {
 };
 #define RECORD_KEY_COUNT (sizeof(record_keys) / sizeof(record_keys[0]))
 
-static const struct {
-  enum result_error code;
-  const char *name;
-} error_table[] = {
-#define ERROR_ROW(name, text) { RESULT_ERR_##name, text },
-  RESULT_ERRORS(ERROR_ROW)
-#undef ERROR_ROW
-};
-#define ERROR_TABLE_COUNT (sizeof(error_table) / sizeof(error_table[0]))
-
 /* result_encode's text, NUL-terminated; malloc'd, caller frees. */
 static char *encode_text(const struct result_record *record)
 {
@@ -137,7 +127,7 @@ static void assert_keys(const json_t *object, const char *const *keys,
 
 START_TEST(test_error_name_round_trips_every_code)
 {
-  for(size_t i = 0; i < ERROR_TABLE_COUNT; i++) {
+  for(size_t i = 0; i < error_table_count; i++) {
     const char *name = result_error_name(error_table[i].code);
 
     ck_assert_ptr_nonnull(name);
@@ -149,8 +139,8 @@ END_TEST
 
 START_TEST(test_error_table_covers_every_enum_value)
 {
-  ck_assert_uint_eq(ERROR_TABLE_COUNT, RESULT_ERROR_COUNT - 1);
-  ck_assert_uint_eq(ERROR_TABLE_COUNT, 19);
+  ck_assert_uint_eq(error_table_count, RESULT_ERROR_COUNT - 1);
+  ck_assert_uint_eq(error_table_count, 19);
   for(int code = RESULT_OK + 1; code < RESULT_ERROR_COUNT; code++) {
     const char *name = result_error_name((enum result_error)code);
 

@@ -1,4 +1,4 @@
-/* sample_record.c - the records of sample_record.h. */
+/* sample_record.c - the records and the error table of sample_record.h. */
 #include "config.h"
 
 #include <string.h>
@@ -50,3 +50,10 @@ void sample_error(struct result_record *record)
   record->fetched_at.tv_sec = 0;
   record->fetched_at.tv_nsec = 5000000;
 }
+
+const struct sample_error_name error_table[] = {
+#define ERROR_ROW(name, text) { RESULT_ERR_##name, text },
+  RESULT_ERRORS(ERROR_ROW)
+#undef ERROR_ROW
+};
+const size_t error_table_count = sizeof(error_table) / sizeof(error_table[0]);

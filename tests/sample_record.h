@@ -1,5 +1,6 @@
-/* sample_record.h - the two records the result and protocol tests share:
- * a successful fetch with every field set, and a DNS failure. */
+/* sample_record.h - what the result and protocol tests share: two records
+ * (a successful fetch with every field set, and a DNS failure) and the
+ * table of error codes and names. */
 #ifndef CRAWLD_SAMPLE_RECORD_H
 #define CRAWLD_SAMPLE_RECORD_H
 
@@ -14,6 +15,14 @@
 void sample_success(struct result_record *record);
 /* A DNS failure: no response, no worker. */
 void sample_error(struct result_record *record);
+
+/* Every error code with its name, in RESULT_ERRORS order. */
+struct sample_error_name {
+  enum result_error code;
+  const char *name;
+};
+extern const struct sample_error_name error_table[];
+extern const size_t error_table_count;
 
 /* What result_encode writes for them. */
 #define SAMPLE_SUCCESS_TEXT                                                 \

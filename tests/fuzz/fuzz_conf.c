@@ -19,18 +19,10 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "fuzz_check.h"
 #include "options.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if(!(cond)) {                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                  \
-      abort();                                                         \
-    }                                                                  \
-  } while(0)
 
 /* One memfd for the whole run: a new one per input would cost more than
  * most parses. */

@@ -18,18 +18,10 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "fuzz_check.h"
 #include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if(!(cond)) {                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                  \
-      abort();                                                         \
-    }                                                                  \
-  } while(0)
 
 static void check_fields(enum ctl_parse parsed,
                          const struct ctl_request *request)

@@ -44,6 +44,7 @@
 #include <event2/buffer.h>
 #include <jansson.h>
 
+#include "fuzz_check.h"
 #include "jsonw.h"
 #include "proto.h"
 #include "result.h"
@@ -51,35 +52,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if(!(cond)) {                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                  \
-      abort();                                                         \
-    }                                                                  \
-  } while(0)
-
 /* Bytes that bring a line close to the limit; added by reference, so
  * they are not copied in per input. NUL bytes make the decoders give up
  * at once on such a line instead of parsing a megabyte. */
 static char filler[PROTO_LINE_MAX + 128];
-
-/* text must be the very text jansson writes for value (compact, members
- * in the order they were set, \u escapes in upper-case hex). */
-static void check_canonical(const char *text, size_t len, const json_t *value)
-{
-  char *dumped = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(12));
-  size_t dumped_len;
-
-  CHECK(dumped != NULL);
-  dumped_len = strlen(dumped);
-  if(dumped_len != len || memcmp(dumped, text, len) != 0) {
-    fprintf(stderr, "jansson: %s\nwritten: %.*s\n", dumped, (int)len, text);
-    CHECK(!"not the text jansson writes");
-  }
-  free(dumped);
-}
 
 /* The task as jansson reads the line: 1 with *task filled (url pointing
  * into *root, which the caller frees), 0 when it is not a task. */

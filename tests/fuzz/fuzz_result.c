@@ -48,21 +48,13 @@
 
 #include <jansson.h>
 
+#include "fuzz_check.h"
 #include "jsonw.h"
 #include "proto.h"
 #include "result.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if(!(cond)) {                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                  \
-      abort();                                                         \
-    }                                                                  \
-  } while(0)
 
 enum field {
   F_URL,
@@ -249,22 +241,6 @@ static void check_limit(const json_t *value, size_t chars)
   CHECK(json_is_null(value) ||
         (json_is_string(value) &&
          count_chars(json_string_value(value)) <= chars));
-}
-
-/* text must be the very text jansson writes for value (compact, reals at
- * twelve digits, \u escapes in upper-case hex). */
-static void check_canonical(const char *text, size_t len, const json_t *value)
-{
-  char *dumped = json_dumps(value, JSON_COMPACT | JSON_REAL_PRECISION(12));
-  size_t dumped_len;
-
-  CHECK(dumped != NULL);
-  dumped_len = strlen(dumped);
-  if(dumped_len != len || memcmp(dumped, text, len) != 0) {
-    fprintf(stderr, "jansson: %s\nwritten: %.*s\n", dumped, (int)len, text);
-    CHECK(!"not the text jansson writes");
-  }
-  free(dumped);
 }
 
 /* Parses text (not NUL-terminated) that must be JSON. */

@@ -16,18 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if(!(cond)) {                                                      \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                  \
-      abort();                                                         \
-    }                                                                  \
-  } while(0)
 
 /* Length of the well-formed sequence at s (RFC 3629 section 4, with NUL
  * refused as utf8.h does), or 0 if there is none. */
