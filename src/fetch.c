@@ -191,6 +191,22 @@ static curl_socket_t open_socket(void *arg, curlsocktype purpose,
   return fd < 0 ? CURL_SOCKET_BAD : fd;
 }
 
+/* True if the environment holds a variable libcurl reads to pick a proxy
+ * for http or https (it ignores HTTP_PROXY on purpose, and NO_PROXY only
+ * matters once there is a proxy). */
+static bool environment_has_proxy(void)
+{
+  static const char *const names[] = { "http_proxy", "https_proxy",
+                                       "HTTPS_PROXY", "all_proxy",
+                                       "ALL_PROXY" };
+
+  for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if(getenv(names[i]) != NULL)
+      return true;
+  }
+  return false;
+}
+
 struct fetch *fetch_new(const struct fetch_policy *policy,
                         const struct netpolicy *networks)
 {
@@ -237,6 +253,12 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
    * zstd). */
   rc |= curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
   rc |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+  /* Without a proxy setting libcurl looks the variables up again at every
+   * transfer (a dozen getenv() scans of the environment, and copies). A
+   * crawl's environment does not change: when it names no proxy, say so
+   * once with the empty proxy, which is what libcurl would conclude. */
+  if(!environment_has_proxy())
+    rc |= curl_easy_setopt(easy, CURLOPT_PROXY, "");
   rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
   rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, fetch);
   if(rc != CURLE_OK) {

@@ -337,25 +337,63 @@ START_TEST(test_slow_answer_hits_the_total_timeout)
 }
 END_TEST
 
-START_TEST(test_refused_connection_is_a_connect_error)
+/* A loopback port that was just free and that nobody listens on. */
+static int unused_port(void)
 {
   struct sockaddr_in address = { .sin_family = AF_INET };
   socklen_t len = sizeof(address);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct crawl_run run;
-  char line[64];
-  const char *lines[] = { line };
 
-  /* A port that was just free and that nobody listens on. */
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ck_assert_int_eq(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
   ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&address, &len), 0);
   close(fd);
-  snprintf(line, sizeof(line), "http://127.0.0.1:%d/",
-           ntohs(address.sin_port));
+  return ntohs(address.sin_port);
+}
+
+START_TEST(test_refused_connection_is_a_connect_error)
+{
+  struct crawl_run run;
+  char line[64];
+  const char *lines[] = { line };
+
+  snprintf(line, sizeof(line), "http://127.0.0.1:%d/", unused_port());
   crawl(lines, 1, NULL, &run);
   assert_error(harness_record(&run, 0), "connect");
   crawl_run_free(&run);
+}
+END_TEST
+
+/* A proxy named in the environment carries every transfer, in worker
+ * threads and worker processes alike: the page of a port nobody listens
+ * on comes back through the test server acting as the proxy. */
+START_TEST(test_proxy_from_the_environment_is_used)
+{
+  static const char *const thread_args[] = { "--threads", "1", "--processes",
+                                             "0", NULL };
+  static const char *const process_args[] = { "--threads", "0", "--processes",
+                                              "1", NULL };
+  const char *const *modes[] = { thread_args, process_args };
+  char *proxy = harness_url(&h, "");
+  char line[64];
+  const char *lines[] = { line };
+
+  snprintf(line, sizeof(line), "http://127.0.0.1:%d/site/4", unused_port());
+  ck_assert_int_eq(setenv("http_proxy", proxy, 1), 0);
+  for(size_t i = 0; i < 2; i++) {
+    struct crawl_run run;
+    json_t *record;
+
+    crawl(lines, 1, modes[i], &run);
+    record = harness_record(&run, 0);
+    ck_assert_msg(json_is_null(json_object_get(record, "error")),
+                  "mode %zu: not fetched through the proxy", i);
+    ck_assert_int_eq(num(record, "status"), 200);
+    ck_assert_str_eq(str(record, "title"), "Page 4");
+    crawl_run_free(&run);
+  }
+  unsetenv("http_proxy");
+  free(proxy);
 }
 END_TEST
 
@@ -686,6 +724,7 @@ static Suite *crawl_suite(void)
   tcase_add_test(records, test_slow_drip_hits_the_low_speed_limit);
   tcase_add_test(records, test_slow_answer_hits_the_total_timeout);
   tcase_add_test(records, test_refused_connection_is_a_connect_error);
+  tcase_add_test(records, test_proxy_from_the_environment_is_used);
   tcase_add_test(records, test_reset_mid_body_is_a_receive_error);
   tcase_add_test(records, test_invalid_utf8_is_replaced_and_flagged);
   tcase_add_test(records, test_huge_title_is_cut);
