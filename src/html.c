@@ -484,6 +484,19 @@ static void charref_char(struct html_extract *hx, unsigned char c)
  * Tags.
  */
 
+/* strcmp() order of two names of known length, either of which may hold
+ * a NUL byte. The names are short: a loop beats a call to memcmp(). */
+static int name_order(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+  size_t n = a_len < b_len ? a_len : b_len;
+
+  for(size_t i = 0; i < n; i++) {
+    if(a[i] != b[i])
+      return (unsigned char)a[i] - (unsigned char)b[i];
+  }
+  return (a_len > b_len) - (a_len < b_len);
+}
+
 /* The entry of tag_kinds that names the current tag, or -1. */
 static int tag_index(const struct html_extract *hx)
 {
@@ -494,16 +507,9 @@ static int tag_index(const struct html_extract *hx)
     return -1;
   while(low < high) {
     size_t mid = low + (high - low) / 2;
-    const char *name = tag_kinds[mid].name;
-    size_t len = tag_kinds[mid].len;
-    /* The first letter settles most steps; memcmp, not strncmp, for the
-     * rest: a tag name may hold a NUL byte. */
-    int order = (unsigned char)hx->name[0] - (unsigned char)name[0];
+    int order = name_order(hx->name, hx->name_len, tag_kinds[mid].name,
+                           tag_kinds[mid].len);
 
-    if(order == 0)
-      order = memcmp(hx->name, name, hx->name_len < len ? hx->name_len : len);
-    if(order == 0)
-      order = (hx->name_len > len) - (hx->name_len < len);
     if(order == 0)
       return (int)mid;
     if(order < 0)
@@ -895,6 +901,47 @@ static size_t skippable(struct html_extract *hx, const char *data, size_t len)
   }
 }
 
+/* The bytes of a tag name, up to what ends it: tag_name_char() at each, in
+ * one loop instead of a dispatch per byte. Returns how many it took. */
+static size_t tag_name_run(struct html_extract *hx, const char *data,
+                           size_t len)
+{
+  size_t i;
+
+  for(i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+
+    if(is_space(c) || c == '/' || c == '>')
+      break;
+    tag_name_append(hx, c);
+  }
+  return i;
+}
+
+/* Plain ASCII text going to a sink, up to a byte that needs the state
+ * machine ('<', '&', NUL, or anything from 0x80 on, which may be part of a
+ * no-break space): what data_char() and emit() do for each, in one loop.
+ * Returns how many it took. */
+static size_t text_run(struct html_extract *hx, const char *data, size_t len)
+{
+  struct text_buf *t = text_sink(hx);
+  size_t i;
+
+  if(t == NULL)
+    return 0;
+  for(i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+
+    if(c == '<' || c == '&' || c == '\0' || c >= 0x80)
+      break;
+    if(is_space(c))
+      text_space(t);
+    else
+      text_put(t, c);
+  }
+  return i;
+}
+
 void html_extract_feed(struct html_extract *hx, const char *data, size_t len)
 {
   size_t i = 0;
@@ -910,6 +957,14 @@ void html_extract_feed(struct html_extract *hx, const char *data, size_t len)
       if(i == len)
         break;
     }
+    /* The two states most bytes of a page are read in run in loops of
+     * their own; the byte that ends a run goes through hx_step(). */
+    if(hx->state == HX_TAG_NAME)
+      i += tag_name_run(hx, data + i, len - i);
+    else if(hx->state == HX_TEXT)
+      i += text_run(hx, data + i, len - i);
+    if(i == len || html_extract_done(hx))
+      break;
     hx_step(hx, (unsigned char)data[i++]);
     may_skip = hx->state != before || hx->state == HX_ATTRS ||
                hx->state == HX_COMMENT;
