@@ -29,8 +29,12 @@
 /* A worker that lived this long before dying was not crash-looping: its
  * restart delay starts again from the minimum. */
 #define STABLE_RUN_MS 60000
-/* How often exiting threads are looked for, to be joined. */
-#define THREAD_REAP_MS 50
+/* An exiting thread is looked for, to be joined, after 1 ms, then twice as
+ * long each time up to 50 ms: its result pipe closes as its last act, so the
+ * first look nearly always finds it gone, and a --once crawl is not kept
+ * waiting at its end. */
+#define THREAD_REAP_FIRST_MS 1
+#define THREAD_REAP_MAX_MS 50
 
 enum worker_state {
   WORKER_EMPTY,    /* no worker in this slot */
@@ -76,7 +80,8 @@ struct pool {
   bool draining;
   struct event *sigchld;
   struct event *thread_reaper;
-  struct jsonw line; /* the task line being sent, reused */
+  int thread_reap_ms; /* the next look for exiting threads, after this */
+  struct jsonw line;  /* the task line being sent, reused */
 };
 
 static void start_worker(struct worker_slot *worker);
@@ -161,7 +166,8 @@ static int send_task(struct pool *pool, struct worker_slot *worker,
   task->id = (pool->next_serial++ << TASK_SLOT_BITS) | (uint64_t)slot;
   jsonw_reset(line);
   proto_task_encode(line, task->id, task->url, task->attempt);
-  if(line->failed || bufferevent_write(worker->tasks, line->text, line->len) < 0)
+  if(line->failed ||
+     bufferevent_write(worker->tasks, line->text, line->len) < 0)
     return -1;
   worker->free_count--;
   worker->held[slot] = task;
@@ -316,9 +322,13 @@ static void on_thread_reap(evutil_socket_t fd, short events, void *arg)
       waiting = true;
   }
   if(waiting) {
-    struct timeval delay = { 0, THREAD_REAP_MS * 1000 };
+    struct timeval delay = { 0, pool->thread_reap_ms * 1000 };
 
     event_add(pool->thread_reaper, &delay);
+    if(pool->thread_reap_ms < THREAD_REAP_MAX_MS / 2)
+      pool->thread_reap_ms *= 2;
+    else
+      pool->thread_reap_ms = THREAD_REAP_MAX_MS;
   }
 }
 
@@ -340,6 +350,7 @@ static void worker_lost(struct worker_slot *worker, const char *why)
   worker->state = WORKER_EXITING;
   give_back_held(worker);
   if(worker->kind == WORKER_THREAD) {
+    pool->thread_reap_ms = THREAD_REAP_FIRST_MS;
     on_thread_reap(-1, 0, pool);
   }
   else if(worker->reaped) {

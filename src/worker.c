@@ -278,11 +278,12 @@ static void check_finished(struct worker *worker)
   event_base_loopexit(worker->base, NULL);
 }
 
-static struct bufferevent *pipe_event(struct worker *worker, int fd)
+static struct bufferevent *pipe_event(struct worker *worker, int fd,
+                                      int options)
 {
   if(evutil_make_socket_nonblocking(fd) < 0)
     return NULL;
-  return bufferevent_socket_new(worker->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  return bufferevent_socket_new(worker->base, fd, options);
 }
 
 static int setup(struct worker *worker, int task_fd, int result_fd)
@@ -298,8 +299,9 @@ static int setup(struct worker *worker, int task_fd, int result_fd)
   event_config_free(base_config);
   if(worker->base == NULL)
     return -1;
-  worker->tasks = pipe_event(worker, task_fd);
-  worker->results = pipe_event(worker, result_fd);
+  worker->tasks = pipe_event(worker, task_fd, BEV_OPT_CLOSE_ON_FREE);
+  /* worker_run() closes the result pipe itself, last. */
+  worker->results = pipe_event(worker, result_fd, 0);
   worker->curl_timer = evtimer_new(worker->base, on_timeout, worker);
   worker->multi = curl_multi_init();
   worker->sockets = sockwatch_new(worker->base, on_socket_ready, worker);
@@ -384,12 +386,15 @@ int worker_run(int task_fd, int result_fd, const struct worker_config *config)
   else if(event_base_dispatch(worker.base) < 0 || worker.failed) {
     status = -1;
   }
-  /* bufferevents close the fds they own; a set-up that failed before creating
-   * one must not leave its fd open. */
+  /* The task pipe's bufferevent closes its fd; a set-up that failed before
+   * creating it must not leave the fd open. */
   if(worker.tasks == NULL)
     close(task_fd);
-  if(worker.results == NULL)
-    close(result_fd);
   teardown(&worker);
+  /* The end of the result pipe tells the supervisor this worker is done, and
+   * it then joins a worker thread: closing it after everything else leaves
+   * the thread only its return to make, so the first join attempt finds it
+   * gone. */
+  close(result_fd);
   return status;
 }
