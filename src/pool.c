@@ -723,6 +723,7 @@ struct pool *pool_new(struct event_base *base,
   }
   pool->sigchld = evsignal_new(base, SIGCHLD, on_sigchld, pool);
   pool->thread_reaper = evtimer_new(base, on_thread_reap, pool);
+  pool->thread_reap_ms = THREAD_REAP_FIRST_MS;
   if(pool->sigchld == NULL || pool->thread_reaper == NULL ||
      evsignal_add(pool->sigchld, NULL) < 0 || apply_counts(pool) < 0) {
     *cause = strdup("cannot set up the workers");
