@@ -126,6 +126,10 @@ absolute() {
 	esac
 }
 CRAWLD=$(absolute "$CRAWLD")
+# Optional: bench/libcurl_only (make bench-tools builds it), set beside
+# crawld on the static list.
+LIBCURL_ONLY=${LIBCURL_ONLY:-}
+[ -z "$LIBCURL_ONLY" ] || LIBCURL_ONLY=$(absolute "$LIBCURL_ONLY")
 TESTSERVER=$(absolute "$TESTSERVER")
 case $RESULTS in /*) ;; *) RESULTS=$(pwd)/$RESULTS ;; esac
 
@@ -149,7 +153,8 @@ median() {
 # How a command is shown in RESULTS: the binaries by name, files relative to
 # the scratch directory the runs happen in.
 shown() {
-	printf '%s\n' "$*" | sed -e "s|\"$CRAWLD\"|crawld|g" -e "s|$work/||g"
+	printf '%s\n' "$*" | sed -e "s|\"$CRAWLD\"|crawld|g" -e "s|$work/||g" \
+		-e "s|\"${LIBCURL_ONLY:-/nonexistent}\"|bench/libcurl_only|g"
 }
 
 # --- servers -----------------------------------------------------------------
@@ -305,7 +310,7 @@ run_plan() {
 		r_i=0
 		while IFS="$tab" read -r r_part r_tool r_conc r_expected r_cmd r_countcmd; do
 			r_i=$((r_i + 1))
-			rm -f out.jsonl codes.txt stats.csv cpu.txt
+			rm -f out.jsonl codes.txt stats.csv cpu.txt floor.count
 			r_start=$(now)
 			r_rc=0
 			eval "timeout $TIMEOUT $r_time $r_cmd" </dev/null >run.out 2>run.err || r_rc=$?
@@ -369,6 +374,12 @@ tools() {
 		plan "$t_part" "crawld $t_name" "$t_conc" "$t_n" \
 			"\"$CRAWLD\" --once $t_urls $t_flags --output out.jsonl" "$crawld_count"
 	done
+	# libcurl with crawld's transfer options and nothing else: what one
+	# thread of this libcurl reaches on the static pages.
+	if [ "$t_part" = static ] && [ -x "$LIBCURL_ONLY" ]; then
+		plan "$t_part" "libcurl alone" "$t_conc" "$t_n" \
+			"\"$LIBCURL_ONLY\" $t_urls $t_conc >floor.count" "cat floor.count"
+	fi
 	# curl reads one "url" and one "output" line per transfer from its
 	# config file; -w prints each transfer's status on stdout.
 	awk '{ printf "url = \"%s\"\noutput = \"/dev/null\"\n", $0 }' "$t_urls" >"$t_urls.curl"
@@ -830,6 +841,11 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 		busy_note static
 		echo "Every page of a generated site of $STATIC_PAGES pages (/site/0 .. /site/$((STATIC_PAGES - 1)), 215-235 bytes of HTML each, as the test server's),"
 		echo "served by $static_server, no delay; concurrency $STATIC_CONC. wrk's row is requests/s over ${WRK_SECONDS} s, each wrk thread walking the pages in turn."
+		if grep -q '^static|libcurl alone|' rows; then
+			echo "\"libcurl alone\" is bench/libcurl_only.c: this libcurl with the transfer options crawld sets, in one thread, bodies"
+			echo "dropped, nothing parsed, hashed or recorded: what one thread of this libcurl reaches here with nothing else to do."
+			echo "Its distance to crawld 1 thread is the cost of crawld's own work (HTML scan, SHA-256, records, pipes, supervisor)."
+		fi
 		echo
 		table static
 		echo
