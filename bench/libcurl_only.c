@@ -4,12 +4,13 @@
  *
  * Fetches every URL of URLFILE with CONCURRENCY transfers in flight on one
  * multi handle in one thread, with the transfer options crawld's workers set
- * (fetch.c), and does nothing with what comes back: bodies are dropped, no
- * record is written, nothing is parsed or hashed. Prints how many answers had
- * status 200. Its pages/s is what one thread of this libcurl reaches on this
- * machine with nothing else to do, so bench/tools.sh sets it beside crawld:
- * the difference from one crawld worker thread is the cost of crawld's own
- * work (HTML scan, SHA-256, records, pipes, supervisor). */
+ * (fetch_transfer_options() with crawld's defaults), and does nothing with
+ * what comes back: bodies are dropped, no record is written, nothing is parsed
+ * or hashed. Prints how many answers had status 200. Its pages/s is what one
+ * thread of this libcurl reaches on this machine with nothing else to do, so
+ * bench/tools.sh sets it beside crawld: the difference from one crawld worker
+ * thread is the cost of crawld's own work (HTML scan, SHA-256, records, pipes,
+ * supervisor). */
 #include "config.h"
 
 #include <errno.h>
@@ -18,6 +19,9 @@
 #include <string.h>
 
 #include <curl/curl.h>
+
+#include "fetch.h"
+#include "options.h"
 
 static size_t drop_body(char *data, size_t size, size_t count, void *arg)
 {
@@ -74,30 +78,17 @@ static char **read_urls(const char *path, size_t *count)
   return urls;
 }
 
-/* The options fetch.c sets on every handle with crawld's defaults
- * (options.c), less the callbacks that feed crawld's records. */
-static CURL *new_handle(void)
+/* A handle with the transfer options crawld's workers set with crawld's
+ * defaults (fetch_transfer_options(), the same code), and a body sink in
+ * place of the callbacks that feed crawld's records. */
+static CURL *new_handle(const struct fetch_policy *policy)
 {
   CURL *easy = curl_easy_init();
-  CURLcode rc = CURLE_OK;
 
   if(easy == NULL)
     return NULL;
-  rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, drop_body);
-  rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  rc |= curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-  rc |= curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
-  rc |= curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  rc |= curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 30000L);
-  rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 100L);
-  rc |= curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, 10L);
-  rc |= curl_easy_setopt(easy, CURLOPT_USERAGENT, "crawld/" PACKAGE_VERSION);
-  rc |= curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-  rc |= curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-  rc |= curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  if(rc != CURLE_OK) {
+  if(fetch_transfer_options(easy, policy) != CURLE_OK ||
+     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, drop_body) != CURLE_OK) {
     curl_easy_cleanup(easy);
     return NULL;
   }
@@ -113,6 +104,7 @@ int main(int argc, char **argv)
   int concurrency;
   char **urls;
   CURLM *multi;
+  struct crawl_options defaults;
 
   if(argc != 3 || (concurrency = atoi(argv[2])) < 1) {
     fprintf(stderr, "usage: libcurl_only URLFILE CONCURRENCY\n");
@@ -121,12 +113,13 @@ int main(int argc, char **argv)
   urls = read_urls(argv[1], &count);
   if(urls == NULL || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return 1;
+  options_defaults(&defaults);
   multi = curl_multi_init();
   if(multi == NULL)
     return 1;
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)concurrency);
   for(int i = 0; i < concurrency && next < count; i++) {
-    CURL *easy = new_handle();
+    CURL *easy = new_handle(&defaults.fetch);
 
     if(easy == NULL ||
        curl_easy_setopt(easy, CURLOPT_URL, urls[next++]) != CURLE_OK ||

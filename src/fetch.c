@@ -207,33 +207,12 @@ static bool environment_has_proxy(void)
   return false;
 }
 
-struct fetch *fetch_new(const struct fetch_policy *policy,
-                        const struct netpolicy *networks)
+CURLcode fetch_transfer_options(CURL *easy, const struct fetch_policy *policy)
 {
-  struct fetch *fetch = calloc(1, sizeof(*fetch));
-  CURLcode rc = CURLE_OK;
-  CURL *easy;
-
-  if(fetch == NULL)
-    return NULL;
-  fetch->max_body_bytes = policy->max_body_bytes;
-  fetch->cpu_work = policy->cpu_work;
-  fetch->networks = networks;
-  fetch->sha256 = EVP_MD_CTX_new();
-  fetch->sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-  fetch->easy = curl_easy_init();
-  if(fetch->sha256 == NULL || fetch->sha256_md == NULL ||
-     fetch->easy == NULL) {
-    fetch_free(fetch);
-    return NULL;
-  }
-  easy = fetch->easy;
   /* Each setopt's result is folded into rc: any failure means a libcurl too
-   * old or out of memory, and the handle is not used at all. */
-  rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, fetch);
-  rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-  rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
-  rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->error_text);
+   * old or out of memory. */
+  CURLcode rc = CURLE_OK;
+
   rc |= curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   rc |= curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   rc |= curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -259,6 +238,37 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
    * once with the empty proxy, which is what libcurl would conclude. */
   if(!environment_has_proxy())
     rc |= curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  return rc;
+}
+
+struct fetch *fetch_new(const struct fetch_policy *policy,
+                        const struct netpolicy *networks)
+{
+  struct fetch *fetch = calloc(1, sizeof(*fetch));
+  CURLcode rc = CURLE_OK;
+  CURL *easy;
+
+  if(fetch == NULL)
+    return NULL;
+  fetch->max_body_bytes = policy->max_body_bytes;
+  fetch->cpu_work = policy->cpu_work;
+  fetch->networks = networks;
+  fetch->sha256 = EVP_MD_CTX_new();
+  fetch->sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  fetch->easy = curl_easy_init();
+  if(fetch->sha256 == NULL || fetch->sha256_md == NULL ||
+     fetch->easy == NULL) {
+    fetch_free(fetch);
+    return NULL;
+  }
+  easy = fetch->easy;
+  /* Any failure means a libcurl too old or out of memory, and the handle is
+   * not used at all. */
+  rc |= fetch_transfer_options(easy, policy);
+  rc |= curl_easy_setopt(easy, CURLOPT_PRIVATE, fetch);
+  rc |= curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+  rc |= curl_easy_setopt(easy, CURLOPT_WRITEDATA, fetch);
+  rc |= curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, fetch->error_text);
   rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket);
   rc |= curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, fetch);
   if(rc != CURLE_OK) {

@@ -26,6 +26,10 @@ struct fetch_worker_identity {
 
 struct fetch;
 
+/* Sets on easy the policy's transfer options: protocols, redirects, timeouts,
+ * user agent, encodings, keep-alive, proxy. fetch_new() sets them with what
+ * crawld's records need; bench/libcurl_only.c sets them alone. */
+CURLcode fetch_transfer_options(CURL *easy, const struct fetch_policy *policy);
 /* An easy handle with the policy's options, and what a transfer on it needs;
  * NULL when memory or libcurl set-up fails. A worker keeps its handles for
  * the next transfers, as libcurl advises: creating and configuring one was a
