@@ -99,8 +99,10 @@ static void add_performance(const struct service *svc, json_t *result)
 }
 
 /* One active job's progress. */
-static json_t *job_progress(const struct active_job *entry)
+static json_t *job_progress(const struct service *svc,
+                            const struct active_job *entry)
 {
+  long long in_flight = frontier_job_in_flight(svc->frontier, entry->job);
   struct job_counts counts;
   long long done;
   double elapsed = seconds_since(&entry->started);
@@ -111,14 +113,14 @@ static json_t *job_progress(const struct active_job *entry)
   done = entry->recorded_before + counts.records;
   rate = elapsed > 0 ? (double)counts.records / elapsed : 0;
   remaining = entry->total >= 0 ? entry->total - done : -1;
-  return json_pack(
-      "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "id",
-      job_name(entry->job), "state", "active", "total",
-      (json_int_t)entry->total, "done", (json_int_t)done, "ok",
-      (json_int_t)counts.ok, "failed", (json_int_t)counts.errors, "in_flight",
-      (json_int_t)counts.dispatched, "rate", rate, "eta_s",
-      remaining >= 0 && rate > 0 ? json_real((double)remaining / rate)
-                                 : json_null());
+  return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "id",
+                   job_name(entry->job), "state", "active", "total",
+                   (json_int_t)entry->total, "done", (json_int_t)done, "ok",
+                   (json_int_t)counts.ok, "failed", (json_int_t)counts.errors,
+                   "in_flight", (json_int_t)in_flight, "rate", rate, "eta_s",
+                   remaining >= 0 && rate > 0
+                       ? json_real((double)remaining / rate)
+                       : json_null());
 }
 
 static json_t *finished_entry(const struct finished_job *finished)
@@ -136,7 +138,7 @@ static json_t *job_list(const struct service *svc)
   json_t *jobs = json_array();
 
   for(int i = 0; i < svc->active_count; i++)
-    json_array_append_new(jobs, job_progress(&svc->active[i]));
+    json_array_append_new(jobs, job_progress(svc, &svc->active[i]));
   for(const struct queued_job *queued = svc->queued_head; queued != NULL;
       queued = queued->next)
     json_array_append_new(
@@ -184,7 +186,8 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
     job_counts(svc->active[i].job, &counts);
     if(svc->active[i].total >= 0)
       queued_urls += svc->active[i].total - svc->active[i].recorded_before -
-                     counts.records - counts.dispatched;
+                     counts.records -
+                     frontier_job_in_flight(svc->frontier, svc->active[i].job);
   }
   result = json_pack(
       "{s:s, s:s, s:I, s:f, s:s, s:s, s:s,"
@@ -421,7 +424,7 @@ static void run_watch(void *owner, json_t *args, const struct ctl_peer *peer,
   (void)peer;
   for(int i = 0; i < svc->active_count; i++) {
     if(only == NULL || strcmp(job_name(svc->active[i].job), only) == 0)
-      json_array_append_new(jobs, job_progress(&svc->active[i]));
+      json_array_append_new(jobs, job_progress(svc, &svc->active[i]));
   }
   result = json_pack("{s:s, s:o, s:i, s:I}", "state", state_name(svc), "jobs",
                      jobs, "queued_jobs", svc->queued_count, "in_flight",

@@ -491,6 +491,15 @@ void fetch_finish(struct fetch *fetch, CURLcode result,
     }
   }
   else if(record.status >= 400) {
+    curl_off_t retry_after = 0;
+
+    /* libcurl reads both forms, seconds and an HTTP-date, as seconds from
+     * now. */
+    if(curl_easy_getinfo(fetch->easy, CURLINFO_RETRY_AFTER, &retry_after) ==
+           CURLE_OK &&
+       retry_after > 0)
+      record.retry_after_s =
+          retry_after > 86400 * 365 ? 86400 * 365 : (long)retry_after;
     record.error = RESULT_ERR_HTTP_ERROR;
     snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
     record.error_message = http_error;

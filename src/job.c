@@ -20,8 +20,6 @@ struct job {
   void *ready_arg;
   FILE *output;
   struct journal *journal;
-  struct task *requeued; /* tasks whose worker died, oldest first */
-  struct task *requeued_tail;
   struct job_counts counts;
   struct jsonw line; /* the record line being written, reused */
   char *failure;
@@ -139,29 +137,11 @@ static struct task *read_task(struct job *job)
 
 struct task *job_next_task(struct job *job)
 {
-  struct task *task = job->requeued;
+  struct task *task = read_task(job);
 
-  if(task != NULL) {
-    job->requeued = task->next;
-    if(job->requeued == NULL)
-      job->requeued_tail = NULL;
-    task->next = NULL;
-  }
-  else {
-    task = read_task(job);
-  }
   if(task != NULL)
     job->counts.dispatched++;
   return task;
-}
-
-void job_requeue(struct job *job, struct task *task)
-{
-  job->counts.dispatched--;
-  task->next = job->requeued;
-  job->requeued = task;
-  if(job->requeued_tail == NULL)
-    job->requeued_tail = task;
 }
 
 int job_commit(struct job *job, struct task *task,
@@ -177,8 +157,7 @@ int job_commit(struct job *job, struct task *task,
 
 bool job_finished(const struct job *job)
 {
-  return job->input_done && job->requeued == NULL &&
-         job->counts.dispatched == 0;
+  return job->input_done && job->counts.dispatched == 0;
 }
 
 const char *job_failure(const struct job *job)
@@ -241,12 +220,6 @@ void job_close(struct job *job)
 {
   if(job == NULL)
     return;
-  while(job->requeued != NULL) {
-    struct task *task = job->requeued;
-
-    job->requeued = task->next;
-    task_free(task);
-  }
   if(job->input_ready != NULL)
     event_free(job->input_ready);
   if(job->input != NULL)

@@ -15,10 +15,11 @@
 #include <event2/event.h>
 
 #include "journal.h"
-#include "pool.h"
+#include "result.h"
+#include "task.h"
 
 struct job_counts {
-  long long dispatched; /* tasks handed out and not answered yet */
+  long long dispatched; /* tasks handed out and not committed yet */
   long long records;    /* records committed */
   long long ok;
   long long errors;
@@ -37,14 +38,12 @@ struct job *job_open(const char *name, const char *path, FILE *output,
 /* The next URL to fetch, or NULL when none is ready (input exhausted, or
  * not readable yet). Bad lines met on the way are recorded here. */
 struct task *job_next_task(struct job *job);
-/* A task whose worker died goes first in line again. */
-void job_requeue(struct job *job, struct task *task);
 /* Commits the task's record and frees the task. 0, or -1 when the sink
  * failed (fatal: records would be lost). */
 int job_commit(struct job *job, struct task *task,
                const struct result_summary *answer);
-/* Every line has its record: input read to the end, nothing queued,
- * nothing out with a worker. */
+/* Every line has its record: input read to the end, and every task handed
+ * out committed. */
 bool job_finished(const struct job *job);
 /* The input could not be read, or the sink failed: the reason, else NULL. */
 const char *job_failure(const struct job *job);

@@ -16,13 +16,15 @@
 #include "options.h"
 
 enum setting_type {
-  SETTING_INT,       /* int, in [min, max] */
-  SETTING_LONG,      /* long, in [min, max] */
-  SETTING_SECONDS,   /* long milliseconds, written as seconds ("2.5") */
-  SETTING_SIZE,      /* int64_t bytes, written with an optional K/M/G */
-  SETTING_STRING,    /* char array, one line */
-  SETTING_LOG_LEVEL, /* int syslog priority, written as its name */
-  SETTING_NETWORKS   /* char array: a network list netpolicy accepts */
+  SETTING_INT,           /* int, in [min, max] */
+  SETTING_LONG,          /* long, in [min, max] */
+  SETTING_SECONDS,       /* long milliseconds, written as seconds ("2.5") */
+  SETTING_SIZE,          /* int64_t bytes, written with an optional K/M/G */
+  SETTING_STRING,        /* char array, one line */
+  SETTING_LOG_LEVEL,     /* int syslog priority, written as its name */
+  SETTING_NETWORKS,      /* char array: a network list netpolicy accepts */
+  SETTING_SWITCH,        /* bool, written as on or off */
+  SETTING_POLITENESS_KEY /* enum politeness_key, written as host or domain */
 };
 
 /* One setting: where it lives in the config file, its flag, and its field. */
@@ -82,6 +84,21 @@ static const struct setting settings[] = {
     1000 },
   { "fetch", "deny_networks", "deny-networks", SETTING_NETWORKS,
     FIELD(fetch.deny_networks), 0, 0 },
+  { "politeness", "robots", "robots", SETTING_SWITCH, FIELD(robots), 0, 0 },
+  { "politeness", "robots_cache_s", "robots-cache", SETTING_LONG,
+    FIELD(robots_cache_s), 1, 365L * 86400 },
+  { "politeness", "max_crawl_delay_ms", "max-crawl-delay", SETTING_LONG,
+    FIELD(max_crawl_delay_ms), 0, 86400000 },
+  { "politeness", "per_host", "per-host", SETTING_INT, FIELD(per_host), 1,
+    OPTIONS_MAX_INFLIGHT },
+  { "politeness", "host_delay_ms", "host-delay", SETTING_LONG,
+    FIELD(host_delay_ms), 0, 86400000 },
+  { "politeness", "politeness_key", "politeness-key", SETTING_POLITENESS_KEY,
+    FIELD(politeness_key), 0, 0 },
+  { "politeness", "max_retry_after_s", "max-retry-after", SETTING_LONG,
+    FIELD(max_retry_after_s), 0, 86400 },
+  { "politeness", "backoff_base_ms", "backoff-base", SETTING_LONG,
+    FIELD(backoff_base_ms), 1, 3600000 },
   { "spool", "max_active_jobs", NULL, SETTING_INT, FIELD(max_active_jobs), 1,
     1024 },
   { "spool", "max_job_size", NULL, SETTING_SIZE, FIELD(max_job_bytes), 0, 0 },
@@ -101,6 +118,7 @@ enum {
   FLAG_JOB,
   FLAG_WORKER,
   FLAG_WORKER_ID,
+  FLAG_IGNORE_ROBOTS,
   SETTING_FLAG = 512
 };
 
@@ -132,8 +150,28 @@ void options_usage(FILE *out)
       "  -k, --inflight K         transfers in flight per worker (default: "
       "32)\n"
       "      --window W           unanswered tasks per worker (default: 2*K)\n"
-      "      --max-attempts N     a URL whose worker died N times gets\n"
-      "                           error worker_crash (default: 3)\n"
+      "      --max-attempts N     tries per URL: retries after 429, 503, "
+      "other\n"
+      "                           5xx and network failures, and deaths of "
+      "its\n"
+      "                           worker (then error worker_crash) (default: "
+      "3)\n"
+      "\n"
+      "Politeness:\n"
+      "      --ignore-robots      do not read robots.txt (default: obey it)\n"
+      "      --per-host N         fetches in flight per host (default: 4)\n"
+      "      --host-delay MS      milliseconds between two fetch starts on a\n"
+      "                           host; Crawl-delay raises it (default: 0)\n"
+      "      --politeness-key K   host (scheme, host and port) or domain\n"
+      "                           (registrable domain) (default: host)\n"
+      "      --max-crawl-delay MS longest Crawl-delay obeyed (default: "
+      "30000)\n"
+      "      --robots-cache S     seconds a robots.txt is kept (default: "
+      "86400)\n"
+      "      --max-retry-after S  longest Retry-After obeyed (default: 3600)\n"
+      "      --backoff-base MS    first backoff of a host after 429, 503 or "
+      "a\n"
+      "                           failure; doubles each time (default: 1000)\n"
       "\n"
       "One-shot crawl:\n"
       "  -o, --output FILE        where result lines go ('-': stdout, "
@@ -297,6 +335,21 @@ static int set_value(struct crawl_options *opts, const struct setting *setting,
             name, text);
       *(int *)field = level;
       return 0;
+    case SETTING_SWITCH:
+      if(strcmp(text, "on") != 0 && strcmp(text, "off") != 0)
+        return cause_set(cause, "%s: expected on or off, got '%s'", name,
+                         text);
+      *(bool *)field = strcmp(text, "on") == 0;
+      return 0;
+    case SETTING_POLITENESS_KEY:
+      if(strcmp(text, "host") == 0)
+        *(enum politeness_key *)field = POLITENESS_HOST;
+      else if(strcmp(text, "domain") == 0)
+        *(enum politeness_key *)field = POLITENESS_DOMAIN;
+      else
+        return cause_set(cause, "%s: expected host or domain, got '%s'", name,
+                         text);
+      return 0;
   }
   return cause_set(cause, "%s: unknown setting type", name);
 }
@@ -333,6 +386,14 @@ void options_defaults(struct crawl_options *opts)
            NETPOLICY_DEFAULT);
   snprintf(opts->fetch.user_agent, sizeof(opts->fetch.user_agent), "crawld/%s",
            PACKAGE_VERSION);
+  opts->robots = true;
+  opts->robots_cache_s = 86400;
+  opts->max_crawl_delay_ms = 30000;
+  opts->per_host = 4;
+  opts->host_delay_ms = 0;
+  opts->politeness_key = POLITENESS_HOST;
+  opts->max_retry_after_s = 3600;
+  opts->backoff_base_ms = 1000;
   opts->max_active_jobs = 4;
   opts->max_job_bytes = (int64_t)1 << 30;
   opts->rescan_interval_ms = 2000;
@@ -383,7 +444,7 @@ int options_check(const struct crawl_options *opts, char **cause)
  * setting that has a flag. Built once; the strings are the table's own. */
 static const struct option *long_options(void)
 {
-  static struct option table[SETTING_COUNT + 8];
+  static struct option table[SETTING_COUNT + 9];
   static const struct option fixed[] = {
     { "once", required_argument, NULL, FLAG_ONCE },
     { "output", required_argument, NULL, 'o' },
@@ -391,6 +452,7 @@ static const struct option *long_options(void)
     { "config", required_argument, NULL, 'c' },
     { "worker", no_argument, NULL, FLAG_WORKER },
     { "worker-id", required_argument, NULL, FLAG_WORKER_ID },
+    { "ignore-robots", no_argument, NULL, FLAG_IGNORE_ROBOTS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
   };
@@ -451,6 +513,9 @@ static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
       if(parse_int("--worker-id", arg, 0, INT_MAX, &id, cause) < 0)
         return -1;
       opts->worker_id = (int)id;
+      return 0;
+    case FLAG_IGNORE_ROBOTS:
+      opts->robots = false;
       return 0;
     case 'h':
       opts->mode = MODE_HELP;

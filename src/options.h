@@ -28,6 +28,10 @@ struct fetch_policy {
   char deny_networks[1024]; /* never connect there: see netpolicy.h */
 };
 
+/* What one politeness queue is: a host (scheme, host and port), or every
+ * host of one registrable domain (libpsl). */
+enum politeness_key { POLITENESS_HOST, POLITENESS_DOMAIN };
+
 enum run_mode {
   MODE_DAEMON, /* the service: crawl what arrives in the spool */
   MODE_ONCE,   /* crawl one URL file and exit */
@@ -59,6 +63,15 @@ struct crawl_options {
   long respawn_max_ms; /* the delay doubles up to this */
   /* [fetch] */
   struct fetch_policy fetch;
+  /* [politeness] */
+  bool robots;             /* read and obey robots.txt */
+  long robots_cache_s;     /* how long a host's robots.txt is kept */
+  long max_crawl_delay_ms; /* a longer Crawl-delay is cut to this */
+  int per_host;            /* fetches in flight per host */
+  long host_delay_ms;      /* between two fetch starts on a host */
+  enum politeness_key politeness_key;
+  long max_retry_after_s; /* a longer Retry-After is cut to this */
+  long backoff_base_ms;   /* first backoff after a 429, 503 or failure */
   /* [spool] */
   int max_active_jobs;
   int64_t max_job_bytes;   /* a bigger job file goes to failed/ */

@@ -190,7 +190,7 @@ void pool_kick(struct pool *pool)
      * alone: if it kills this worker too, it alone is to blame, and the
      * innocent tasks that shared a window with it are not charged a
      * third death. It waits for a worker to fall idle. */
-    if(task->attempt > 1 && task->attempt >= pool->opts.max_attempts) {
+    if(task->crashes > 0 && task->attempt >= pool->opts.max_attempts) {
       worker = idle_worker(pool);
       if(worker == NULL) {
         pool->owner.requeue(pool->owner.owner, task);
@@ -221,6 +221,7 @@ static void give_back_held(struct worker_slot *worker)
     worker->held[slot] = NULL;
     worker->free_slots[worker->free_count++] = slot;
     pool->outstanding--;
+    task->crashes++;
     if(task->attempt >= pool->opts.max_attempts) {
       struct result_record record = { 0 };
       struct result_summary answer = { 0 };
@@ -228,7 +229,7 @@ static void give_back_held(struct worker_slot *worker)
       char message[128];
 
       snprintf(message, sizeof(message),
-               "the worker fetching it died %d times", task->attempt);
+               "the worker fetching it died %d times", task->crashes);
       record.url = task->url;
       record.attempt = task->attempt;
       record.error = RESULT_ERR_WORKER_CRASH;
@@ -818,32 +819,6 @@ int pool_free(struct pool *pool)
   jsonw_free(&pool->line);
   free(pool);
   return threads_left;
-}
-
-struct task *task_new(const char *url, size_t url_len, struct job *job,
-                      long long seq)
-{
-  struct task *task = calloc(1, sizeof(*task));
-
-  if(task == NULL)
-    return NULL;
-  task->url = strndup(url, url_len);
-  if(task->url == NULL) {
-    free(task);
-    return NULL;
-  }
-  task->attempt = 1;
-  task->job = job;
-  task->seq = seq;
-  return task;
-}
-
-void task_free(struct task *task)
-{
-  if(task == NULL)
-    return;
-  free(task->url);
-  free(task);
 }
 
 static const char *state_name(enum worker_state state)

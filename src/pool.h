@@ -6,10 +6,10 @@
  * gets the next one) and hands every answer back. A worker that dies is
  * reaped in the event loop, its unanswered tasks go back to the owner with
  * attempt + 1, and it is started again after a delay that doubles with
- * every crash in a row. A task's last attempt (max_attempts) runs alone in
- * an idle worker; if that worker dies too, the task comes back answered
- * with a worker_crash record. Workers are stateless, so a crash loses
- * nothing. */
+ * every crash in a row. A task that was with a dying worker before runs its
+ * last attempt (max_attempts) alone in an idle worker; if that worker dies
+ * too, the task comes back answered with a worker_crash record. Workers are
+ * stateless, so a crash loses nothing. */
 #ifndef CRAWLD_POOL_H
 #define CRAWLD_POOL_H
 
@@ -22,24 +22,7 @@
 
 #include "options.h"
 #include "result.h"
-
-struct job;
-
-/* One URL to fetch. The owner allocates it; the pool holds it while a
- * worker does; the owner frees it once it comes back answered. */
-struct task {
-  uint64_t id; /* set by the pool: (serial << slot bits) | slot */
-  int attempt; /* 1 for the first try */
-  char *url;
-  struct job *job;   /* the owner's: where the record goes */
-  long long seq;     /* the owner's: the line of the URL in its file */
-  struct task *next; /* the owner's queue link */
-};
-
-/* A task for url with attempt 1; NULL when memory runs out. */
-struct task *task_new(const char *url, size_t url_len, struct job *job,
-                      long long seq);
-void task_free(struct task *task);
+#include "task.h"
 
 struct pool_owner {
   /* The next task for a worker, or NULL when none is ready now. */

@@ -1,6 +1,7 @@
 /* proto.c - supervisor <-> worker line protocol; see proto.h. */
 #include "config.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +254,8 @@ void proto_result_encode(struct jsonw *out, uint64_t id,
   jsonw_bool(out, record->truncated);
   jsonw_lit(out, ",\"total_ms\":");
   jsonw_ms(out, record->timing.total_ms);
+  jsonw_lit(out, ",\"retry_after\":");
+  jsonw_int(out, record->retry_after_s > 0 ? record->retry_after_s : 0);
   jsonw_lit(out, ",\"record\":");
   result_encode(record, out);
   jsonw_lit(out, "}\n");
@@ -291,6 +294,7 @@ int proto_result_decode(const char *line, size_t len, uint64_t *id,
   struct scan scan = { line, line + len };
   uint64_t task_id;
   uint64_t status;
+  uint64_t retry_after;
   const char *failed_at;
 
   memset(summary, 0, sizeof(*summary));
@@ -309,8 +313,12 @@ int proto_result_decode(const char *line, size_t len, uint64_t *id,
   else if(!SCAN_LIT(&scan, "false"))
     goto malformed;
   if(!SCAN_LIT(&scan, ",\"total_ms\":") ||
-     !scan_ms(&scan, &summary->total_ms) || !SCAN_LIT(&scan, ",\"record\":{"))
+     !scan_ms(&scan, &summary->total_ms) ||
+     !SCAN_LIT(&scan, ",\"retry_after\":") ||
+     !scan_uint(&scan, LONG_MAX, &retry_after) ||
+     !SCAN_LIT(&scan, ",\"record\":{"))
     goto malformed;
+  summary->retry_after_s = (long)retry_after;
   /* The record runs to the envelope's closing brace at the end. */
   if(scan.end - scan.at < 2 || memcmp(scan.end - 2, "}}", 2) != 0)
     goto malformed;

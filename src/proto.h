@@ -4,16 +4,18 @@
  * JSON objects, one per line:
  *   task:   {"v":1,"id":17,"url":"https://example.org/a","attempt":1}
  *   result: {"id":17,"error":null,"status":200,"bytes":1234,
- *            "truncated":false,"total_ms":1.5,"record":{...}}
+ *            "truncated":false,"total_ms":1.5,"retry_after":0,
+ *            "record":{...}}
  * A result carries the id of the task it answers, the few facts the
  * supervisor counts (the record's error code, status, bytes, truncated and
- * total time), and the record of result.h, which the supervisor copies into
- * its output without parsing it (result_finish). Both are written by hand
- * (jsonw.h) in exactly this shape; a result line of any other shape is a
- * broken worker. Bump PROTO_VERSION when a field changes meaning; a worker
- * refuses a task of another version (the supervisor and its processes are the
- * same binary, so this only guards against an upgrade that replaced the
- * binary under a running daemon). */
+ * total time), the Retry-After of a 429 or 503 (seconds, 0 for none) that
+ * the frontier backs the host off by, and the record of result.h, which the
+ * supervisor copies into its output without parsing it (result_finish). Both
+ * are written by hand (jsonw.h) in exactly this shape; a result line of any
+ * other shape is a broken worker. Bump PROTO_VERSION when a field changes
+ * meaning; a worker refuses a task of another version (the supervisor and its
+ * processes are the same binary, so this only guards against an upgrade that
+ * replaced the binary under a running daemon). */
 #ifndef CRAWLD_PROTO_H
 #define CRAWLD_PROTO_H
 

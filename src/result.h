@@ -90,6 +90,8 @@ struct result_record {
   enum worker_kind worker_kind;
   int worker_id;
   pid_t worker_pid;
+  long retry_after_s; /* the answer's Retry-After, in seconds; 0: none. Not
+                         in the record: the frontier's, for backoff */
   int attempt;
   struct timespec fetched_at;
 };
@@ -102,7 +104,8 @@ struct result_summary {
   uint64_t bytes;
   bool truncated;
   double total_ms;
-  bool has_worker; /* false for records the supervisor writes itself */
+  long retry_after_s; /* Retry-After of a 429 or 503, in seconds; 0: none */
+  bool has_worker;    /* false for records the supervisor writes itself */
   enum worker_kind worker_kind;
   int worker_id;
   int attempt;

@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "conf.h"
+#include "frontier.h"
 #include "job.h"
 #include "journal.h"
 #include "log.h"
@@ -122,6 +123,11 @@ static void activate_jobs(struct service *svc)
       svc->queued_tail = NULL;
     svc->queued_count--;
     job = open_job(svc, queued->id, &cause);
+    if(job != NULL && frontier_add_job(svc->frontier, job) < 0) {
+      job_close(job);
+      job = NULL;
+      cause = strdup("out of memory");
+    }
     if(job != NULL) {
       struct active_job *entry = &svc->active[svc->active_count++];
       char *urls_path = spool_urls_path(svc->spool, queued->id);
@@ -229,6 +235,7 @@ static void finish_job(struct service *svc, int index)
     return;
   }
   job_counts(job, &counts);
+  frontier_remove_job(svc->frontier, job);
   remember_finished(svc, &svc->active[index], failure != NULL);
   svc->active[index] = svc->active[--svc->active_count];
   if(spool_finish(svc->spool, id, failure != NULL, failure) < 0) {
@@ -258,30 +265,21 @@ static int active_index(const struct service *svc, const struct job *job)
   return -1;
 }
 
-/* The jobs take turns: each call starts with the job after the last one
- * that gave a task. */
+/* The frontier lets the jobs take turns; a job whose lines all have their
+ * records (the last ones bad lines, say) finishes here. */
 static struct task *next_task(void *arg)
 {
   struct service *svc = arg;
-  int looked = 0;
+  struct task *task;
 
-  while(!svc->stopping && !svc->paused && !svc->fatal &&
-        looked < svc->active_count) {
-    int index = svc->cursor % svc->active_count;
-    struct job *job = svc->active[index].job;
-    struct task *task = job_next_task(job);
-
-    if(task != NULL) {
-      svc->cursor = index + 1;
-      return task;
-    }
-    if(job_finished(job)) {
-      finish_job(svc, index);
-      looked = 0;
-      continue;
-    }
-    svc->cursor = index + 1;
-    looked++;
+  if(svc->stopping || svc->paused || svc->fatal)
+    return NULL;
+  task = frontier_next(svc->frontier);
+  if(task != NULL)
+    return task;
+  for(int i = svc->active_count - 1; i >= 0 && !svc->fatal; i--) {
+    if(i < svc->active_count && job_finished(svc->active[i].job))
+      finish_job(svc, i);
   }
   return NULL;
 }
@@ -318,8 +316,8 @@ static void count_record(struct service *svc,
 #endif
 }
 
-static void answered(void *arg, struct task *task,
-                     const struct result_summary *answer)
+static void commit(void *arg, struct task *task,
+                   const struct result_summary *answer)
 {
   struct service *svc = arg;
   struct job *job = task->job;
@@ -339,10 +337,29 @@ static void answered(void *arg, struct task *task,
     finish_job(svc, index);
 }
 
+/* A URL tried again waits in its host's queue; it gets one record, from
+ * its last attempt. */
+static void answered(void *arg, struct task *task,
+                     const struct result_summary *answer)
+{
+  struct service *svc = arg;
+
+  if(frontier_answered(svc->frontier, task, answer) == FRONTIER_COMMIT)
+    commit(svc, task, answer);
+}
+
 static void requeue(void *arg, struct task *task)
 {
-  (void)arg;
-  job_requeue(task->job, task);
+  struct service *svc = arg;
+
+  frontier_requeue(svc->frontier, task);
+}
+
+static void wake(void *arg)
+{
+  struct service *svc = arg;
+
+  pool_kick(svc->pool);
 }
 
 static void drained(void *arg)
@@ -482,6 +499,7 @@ static void apply_settings(struct service *svc, struct crawl_options *fresh)
   spool_set_max_job_bytes(svc->spool, fresh->max_job_bytes);
   set_interval(svc->rescan, fresh->rescan_interval_ms);
   set_interval(svc->sync, fresh->sync_interval_ms);
+  frontier_configure(svc->frontier, &svc->opts);
   pool_resize(svc->pool, &svc->opts);
   activate_jobs(svc);
 }
@@ -580,6 +598,7 @@ static int setup(struct service *svc, char **cause)
   static const struct pool_owner owner_calls = { next_task, answered, requeue,
                                                  drained, NULL };
   struct pool_owner owner = owner_calls;
+  struct frontier_calls frontier_calls = { commit, wake, svc };
 
   log_set_level(svc->opts.log_level);
   svc->base = event_base_new();
@@ -607,6 +626,11 @@ static int setup(struct service *svc, char **cause)
   }
   if(setup_events(svc, cause) < 0)
     return -1;
+  /* A throttled host's overflow is spilled beside the journals. */
+  svc->frontier = frontier_new(svc->base, &svc->opts, svc->opts.state_dir,
+                               &frontier_calls, cause);
+  if(svc->frontier == NULL)
+    return -1;
   owner.owner = svc;
   svc->pool = pool_new(svc->base, &svc->opts, svc->exe, &owner, cause);
   if(svc->pool == NULL)
@@ -628,6 +652,7 @@ static int teardown(struct service *svc)
 
   ctl_close(svc->ctl);
   threads_left = pool_free(svc->pool);
+  frontier_free(svc->frontier);
   for(int i = 0; i < svc->active_count; i++) {
     struct job *job = svc->active[i].job;
 

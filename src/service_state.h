@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "ctl.h"
+#include "frontier.h"
 #include "job.h"
 #include "options.h"
 #include "pool.h"
@@ -61,10 +62,10 @@ struct service {
   struct event_base *base;
   struct spool *spool;
   struct pool *pool;
+  struct frontier *frontier;
   struct ctl *ctl;
   struct active_job active[MAX_ACTIVE_JOBS];
   int active_count;
-  int cursor; /* the active job whose turn is next */
   struct queued_job *queued_head;
   struct queued_job *queued_tail;
   int queued_count;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "frontier.h"
 #include "job.h"
 #include "log.h"
 #include "pool.h"
@@ -21,6 +22,7 @@ struct once {
   bool finish_told;                     /* watch->finished was called */
   struct event_base *base;
   struct pool *pool;
+  struct frontier *frontier;
   struct job *job;
   FILE *output;
   struct event *stop_signals[STOP_SIGNALS];
@@ -47,14 +49,14 @@ static struct task *next_task(void *arg)
 
   if(once->stopping || job_failure(once->job) != NULL)
     return NULL;
-  task = job_next_task(once->job);
+  task = frontier_next(once->frontier);
   if(task == NULL)
     finish_if_done(once);
   return task;
 }
 
-static void answered(void *arg, struct task *task,
-                     const struct result_summary *answer)
+static void commit(void *arg, struct task *task,
+                   const struct result_summary *answer)
 {
   struct once *once = arg;
 
@@ -64,11 +66,29 @@ static void answered(void *arg, struct task *task,
   finish_if_done(once);
 }
 
+static void answered(void *arg, struct task *task,
+                     const struct result_summary *answer)
+{
+  struct once *once = arg;
+
+  /* A URL tried again waits in its host's queue (the pool asks for tasks
+   * once it has read its answers). */
+  if(frontier_answered(once->frontier, task, answer) == FRONTIER_COMMIT)
+    commit(once, task, answer);
+}
+
 static void requeue(void *arg, struct task *task)
 {
   struct once *once = arg;
 
-  job_requeue(once->job, task);
+  frontier_requeue(once->frontier, task);
+}
+
+static void wake(void *arg)
+{
+  struct once *once = arg;
+
+  pool_kick(once->pool);
 }
 
 static void drained(void *arg)
@@ -119,6 +139,14 @@ static char *default_job_name(const char *url_file)
   return name;
 }
 
+/* A throttled host's overflow goes where temporary files go. */
+static const char *spill_dir(void)
+{
+  const char *dir = getenv("TMPDIR");
+
+  return dir != NULL && dir[0] != '\0' ? dir : "/tmp";
+}
+
 static int setup(struct once *once, const struct crawl_options *opts,
                  const char *exe, char **cause)
 {
@@ -129,6 +157,7 @@ static int setup(struct once *once, const struct crawl_options *opts,
   static const int stop_signal_numbers[STOP_SIGNALS] = { SIGINT, SIGTERM,
                                                          SIGHUP };
   struct pool_owner owner = owner_calls;
+  struct frontier_calls frontier_calls = { commit, wake, NULL };
   char *name =
       opts->job != NULL ? strdup(opts->job) : default_job_name(opts->url_file);
 
@@ -152,6 +181,15 @@ static int setup(struct once *once, const struct crawl_options *opts,
   free(name);
   if(once->job == NULL)
     return -1;
+  frontier_calls.owner = once;
+  once->frontier =
+      frontier_new(once->base, opts, spill_dir(), &frontier_calls, cause);
+  if(once->frontier == NULL)
+    return -1;
+  if(frontier_add_job(once->frontier, once->job) < 0) {
+    *cause = strdup("out of memory");
+    return -1;
+  }
   for(int i = 0; i < STOP_SIGNALS; i++) {
     once->stop_signals[i] =
         evsignal_new(once->base, stop_signal_numbers[i], on_stop_signal, once);
@@ -170,6 +208,7 @@ static int teardown(struct once *once)
 {
   int threads_left = pool_free(once->pool);
 
+  frontier_free(once->frontier);
   job_close(once->job);
   if(once->output != NULL && once->output != stdout)
     fclose(once->output);

@@ -67,6 +67,14 @@ static const struct {
   { "fetch", "user_agent", "TestBot/2.0 (+https://example.org/bot)" },
   { "fetch", "cpu_work", "7" },
   { "fetch", "deny_networks", "10.0.0.0/8 fd00::/8" },
+  { "politeness", "robots", "off" },
+  { "politeness", "robots_cache_s", "600" },
+  { "politeness", "max_crawl_delay_ms", "2500" },
+  { "politeness", "per_host", "9" },
+  { "politeness", "host_delay_ms", "250" },
+  { "politeness", "politeness_key", "domain" },
+  { "politeness", "max_retry_after_s", "120" },
+  { "politeness", "backoff_base_ms", "40" },
   { "spool", "max_active_jobs", "16" },
   { "spool", "max_job_size", "512K" },
   { "spool", "rescan_interval", "0.5" },
@@ -268,6 +276,14 @@ static void assert_options_eq(const struct crawl_options *got,
   ck_assert_str_eq(got->fetch.user_agent, want->fetch.user_agent);
   ck_assert_int_eq(got->fetch.cpu_work, want->fetch.cpu_work);
   ck_assert_str_eq(got->fetch.deny_networks, want->fetch.deny_networks);
+  ck_assert_int_eq(got->robots, want->robots);
+  ck_assert_int_eq(got->robots_cache_s, want->robots_cache_s);
+  ck_assert_int_eq(got->max_crawl_delay_ms, want->max_crawl_delay_ms);
+  ck_assert_int_eq(got->per_host, want->per_host);
+  ck_assert_int_eq(got->host_delay_ms, want->host_delay_ms);
+  ck_assert_int_eq(got->politeness_key, want->politeness_key);
+  ck_assert_int_eq(got->max_retry_after_s, want->max_retry_after_s);
+  ck_assert_int_eq(got->backoff_base_ms, want->backoff_base_ms);
   ck_assert_int_eq(got->max_active_jobs, want->max_active_jobs);
   ck_assert_int_eq(got->max_job_bytes, want->max_job_bytes);
   ck_assert_int_eq(got->rescan_interval_ms, want->rescan_interval_ms);
@@ -301,6 +317,14 @@ static void every_key_options(struct crawl_options *want)
   want->fetch.cpu_work = 7;
   snprintf(want->fetch.deny_networks, sizeof(want->fetch.deny_networks),
            "10.0.0.0/8 fd00::/8");
+  want->robots = false;
+  want->robots_cache_s = 600;
+  want->max_crawl_delay_ms = 2500;
+  want->per_host = 9;
+  want->host_delay_ms = 250;
+  want->politeness_key = POLITENESS_DOMAIN;
+  want->max_retry_after_s = 120;
+  want->backoff_base_ms = 40;
   want->max_active_jobs = 16;
   want->max_job_bytes = 512 << 10;
   want->rescan_interval_ms = 500;

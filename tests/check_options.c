@@ -387,6 +387,75 @@ START_TEST(test_user_agent_of_255_bytes_accepted)
 }
 END_TEST
 
+/* Polite by default: robots.txt read, 4 fetches a host, no delay. */
+START_TEST(test_politeness_defaults)
+{
+  struct crawl_options opts;
+
+  options_defaults(&opts);
+  ck_assert(opts.robots);
+  ck_assert_int_eq(opts.per_host, 4);
+  ck_assert_int_eq(opts.host_delay_ms, 0);
+  ck_assert_int_eq(opts.politeness_key, POLITENESS_HOST);
+  ck_assert_int_eq(opts.robots_cache_s, 86400);
+  ck_assert_int_eq(opts.max_crawl_delay_ms, 30000);
+  ck_assert_int_eq(opts.max_retry_after_s, 3600);
+  ck_assert_int_eq(opts.max_attempts, 3);
+}
+END_TEST
+
+START_TEST(test_ignore_robots_turns_robots_off)
+{
+  struct crawl_options opts;
+  char *argv[] = { "crawld", "--once", "f", "--ignore-robots", NULL };
+
+  parse_ok(&opts, ARGC(argv), argv);
+  ck_assert(!opts.robots);
+  parse_flag(&opts, "--robots", "off");
+  ck_assert(!opts.robots);
+  parse_flag(&opts, "--robots", "on");
+  ck_assert(opts.robots);
+  assert_parse_error(
+      5, (char *[]){ "crawld", "--once", "f", "--robots", "yes", NULL },
+      "--robots: expected on or off, got 'yes'");
+}
+END_TEST
+
+START_TEST(test_politeness_flags)
+{
+  struct crawl_options opts;
+  char *argv[] = { "crawld", "--once",
+                   "f",      "--per-host",
+                   "2",      "--host-delay",
+                   "1500",   "--politeness-key",
+                   "domain", "--max-crawl-delay",
+                   "100",    "--robots-cache",
+                   "60",     "--max-retry-after",
+                   "5",      "--backoff-base",
+                   "20",     NULL };
+
+  parse_ok(&opts, ARGC(argv), argv);
+  ck_assert_int_eq(opts.per_host, 2);
+  ck_assert_int_eq(opts.host_delay_ms, 1500);
+  ck_assert_int_eq(opts.politeness_key, POLITENESS_DOMAIN);
+  ck_assert_int_eq(opts.max_crawl_delay_ms, 100);
+  ck_assert_int_eq(opts.robots_cache_s, 60);
+  ck_assert_int_eq(opts.max_retry_after_s, 5);
+  ck_assert_int_eq(opts.backoff_base_ms, 20);
+}
+END_TEST
+
+START_TEST(test_politeness_bad_values_rejected)
+{
+  assert_value_rejected("--per-host", "0");
+  assert_value_rejected("--per-host", "16385");
+  assert_value_rejected("--host-delay", "-1");
+  assert_value_rejected("--politeness-key", "url");
+  assert_value_rejected("--robots-cache", "0");
+  assert_value_rejected("--backoff-base", "0");
+}
+END_TEST
+
 START_TEST(test_user_agent_of_256_bytes_rejected)
 {
   char agent[257];
@@ -1098,6 +1167,10 @@ static Suite *options_suite(void)
   tcase_add_test(flags, test_empty_job_rejected);
   tcase_add_test(flags, test_user_agent_of_255_bytes_accepted);
   tcase_add_test(flags, test_user_agent_of_256_bytes_rejected);
+  tcase_add_test(flags, test_politeness_defaults);
+  tcase_add_test(flags, test_ignore_robots_turns_robots_off);
+  tcase_add_test(flags, test_politeness_flags);
+  tcase_add_test(flags, test_politeness_bad_values_rejected);
   tcase_add_test(flags, test_user_agent_with_newline_rejected);
   suite_add_tcase(suite, flags);
 

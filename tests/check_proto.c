@@ -30,12 +30,14 @@
 #define R_BYTES R_STATUS ",\"bytes\":10"
 #define R_TRUNCATED R_BYTES ",\"truncated\":false"
 #define R_TOTAL_MS R_TRUNCATED ",\"total_ms\":1.5"
-#define R_RECORD R_TOTAL_MS ",\"record\":"
+#define R_RETRY_AFTER R_TOTAL_MS ",\"retry_after\":0"
+#define R_RECORD R_RETRY_AFTER ",\"record\":"
 #define R_LINE R_RECORD "{\"a\":1}}"
 #define AT(prefix) (sizeof(prefix) - 1)
 /* ... and into the tails that follow each field's value. */
 #define T_RECORD ",\"record\":{\"a\":1}}"
-#define T_TOTAL_MS ",\"total_ms\":1.5" T_RECORD
+#define T_RETRY_AFTER ",\"retry_after\":0" T_RECORD
+#define T_TOTAL_MS ",\"total_ms\":1.5" T_RETRY_AFTER
 #define T_TRUNCATED ",\"truncated\":false" T_TOTAL_MS
 #define T_BYTES ",\"bytes\":10" T_TRUNCATED
 #define T_STATUS ",\"status\":200" T_BYTES
@@ -883,11 +885,10 @@ START_TEST(test_result_encode_exact_line_success)
   sample_success(&record);
   proto_result_encode(&w, 42, &record);
   ck_assert(!w.failed);
-  assert_bytes_eq(
-      w.text, w.len,
-      "{\"id\":42,\"error\":null,\"status\":200,\"bytes\":12345,"
-      "\"truncated\":false,\"total_ms\":20.75,\"record\":" SAMPLE_SUCCESS_TEXT
-      "}\n");
+  assert_bytes_eq(w.text, w.len,
+                  "{\"id\":42,\"error\":null,\"status\":200,\"bytes\":12345,"
+                  "\"truncated\":false,\"total_ms\":20.75,\"retry_after\":0,"
+                  "\"record\":" SAMPLE_SUCCESS_TEXT "}\n");
   jsonw_free(&w);
 }
 END_TEST
@@ -900,11 +901,10 @@ START_TEST(test_result_encode_exact_line_error)
   sample_error(&record);
   proto_result_encode(&w, 0, &record);
   ck_assert(!w.failed);
-  assert_bytes_eq(
-      w.text, w.len,
-      "{\"id\":0,\"error\":\"dns\",\"status\":0,\"bytes\":0,"
-      "\"truncated\":false,\"total_ms\":0.0,\"record\":" SAMPLE_ERROR_TEXT
-      "}\n");
+  assert_bytes_eq(w.text, w.len,
+                  "{\"id\":0,\"error\":\"dns\",\"status\":0,\"bytes\":0,"
+                  "\"truncated\":false,\"total_ms\":0.0,\"retry_after\":0,"
+                  "\"record\":" SAMPLE_ERROR_TEXT "}\n");
   jsonw_free(&w);
 }
 END_TEST
@@ -915,7 +915,7 @@ START_TEST(test_result_encode_record_is_result_encode_text)
   static const char envelope[] =
       "{\"id\":9223372036854775807,\"error\":\"http_error\","
       "\"status\":404,\"bytes\":18446744073709551615,"
-      "\"truncated\":true,\"total_ms\":12.345,\"record\":";
+      "\"truncated\":true,\"total_ms\":12.345,\"retry_after\":0,\"record\":";
   struct result_record record;
   struct jsonw w = { 0 };
   size_t head = sizeof(envelope) - 1;
@@ -952,15 +952,14 @@ START_TEST(test_result_encode_appends_to_what_is_there)
   proto_result_encode(&w, 1, &ok);
   proto_result_encode(&w, 2, &failed);
   ck_assert(!w.failed);
-  assert_bytes_eq(
-      w.text, w.len,
-      "x\n"
-      "{\"id\":1,\"error\":null,\"status\":200,\"bytes\":12345,"
-      "\"truncated\":false,\"total_ms\":20.75,\"record\":" SAMPLE_SUCCESS_TEXT
-      "}\n"
-      "{\"id\":2,\"error\":\"dns\",\"status\":0,\"bytes\":0,"
-      "\"truncated\":false,\"total_ms\":0.0,\"record\":" SAMPLE_ERROR_TEXT
-      "}\n");
+  assert_bytes_eq(w.text, w.len,
+                  "x\n"
+                  "{\"id\":1,\"error\":null,\"status\":200,\"bytes\":12345,"
+                  "\"truncated\":false,\"total_ms\":20.75,\"retry_after\":0,"
+                  "\"record\":" SAMPLE_SUCCESS_TEXT "}\n"
+                  "{\"id\":2,\"error\":\"dns\",\"status\":0,\"bytes\":0,"
+                  "\"truncated\":false,\"total_ms\":0.0,\"retry_after\":0,"
+                  "\"record\":" SAMPLE_ERROR_TEXT "}\n");
   jsonw_free(&w);
 }
 END_TEST
@@ -1020,8 +1019,8 @@ START_TEST(test_result_total_ms_forms)
     sample_success(&record);
     record.timing.total_ms = cases[i].ms;
     line = result_line(i, &record, &len);
-    snprintf(expected, sizeof(expected), ",\"total_ms\":%s,\"record\":{",
-             cases[i].text);
+    snprintf(expected, sizeof(expected),
+             ",\"total_ms\":%s,\"retry_after\":0,\"record\":{", cases[i].text);
     field = strstr(line, ",\"total_ms\":");
     ck_assert_ptr_nonnull(field);
     ck_assert_msg(strncmp(field, expected, strlen(expected)) == 0,
@@ -1051,7 +1050,8 @@ START_TEST(test_result_total_ms_not_finite_is_zero)
     sample_success(&record);
     record.timing.total_ms = values[i];
     line = result_line(3, &record, &len);
-    ck_assert_ptr_nonnull(strstr(line, ",\"total_ms\":0.0,\"record\":{"));
+    ck_assert_ptr_nonnull(
+        strstr(line, ",\"total_ms\":0.0,\"retry_after\":0,\"record\":{"));
     decode_result(line, len, &id, &summary);
     ck_assert_double_eq(summary.total_ms, 0.0);
     free(line);
@@ -1180,7 +1180,7 @@ START_TEST(test_result_decode_every_field_set)
   static const char line[] =
       "{\"id\":123,\"error\":\"too_many_redirects\",\"status\":999,"
       "\"bytes\":18446744073709551615,\"truncated\":true,"
-      "\"total_ms\":12.345,\"record\":{}}";
+      "\"total_ms\":12.345,\"retry_after\":0,\"record\":{}}";
   struct result_summary summary;
   uint64_t id;
 
@@ -1197,14 +1197,50 @@ START_TEST(test_result_decode_every_field_set)
 }
 END_TEST
 
+/* A 429 or 503 brings its Retry-After up to the frontier, in seconds. */
+START_TEST(test_result_retry_after_round_trip)
+{
+  struct result_record record = { 0 };
+  struct result_summary summary;
+  struct jsonw w = { 0 };
+  uint64_t id;
+
+  record.url = "http://127.0.0.1/x";
+  record.status = 503;
+  record.error = RESULT_ERR_HTTP_ERROR;
+  record.retry_after_s = 120;
+  proto_result_encode(&w, 7, &record);
+  ck_assert_ptr_nonnull(
+      strstr(w.text, ",\"total_ms\":0.0,\"retry_after\":120,\"record\":{"));
+  decode_result(w.text, w.len - 1, &id, &summary);
+  ck_assert_uint_eq(id, 7);
+  ck_assert_int_eq(summary.status, 503);
+  ck_assert_int_eq(summary.retry_after_s, 120);
+  jsonw_free(&w);
+}
+END_TEST
+
+/* Missing, negative or not a number: a broken worker. */
+START_TEST(test_result_decode_rejects_bad_retry_after)
+{
+  assert_malformed(R_TOTAL_MS T_RECORD, AT(R_TOTAL_MS));
+  assert_malformed(R_TOTAL_MS ",\"retry_after\":-1" T_RECORD,
+                   AT(R_TOTAL_MS ",\"retry_after\":"));
+  assert_malformed(R_TOTAL_MS ",\"retry_after\":\"5\"" T_RECORD,
+                   AT(R_TOTAL_MS ",\"retry_after\":"));
+  assert_malformed(R_TOTAL_MS ",\"retry_after\":01" T_RECORD,
+                   AT(R_TOTAL_MS ",\"retry_after\":01"));
+}
+END_TEST
+
 START_TEST(test_result_decode_id_limits)
 {
   static const char zero[] =
       "{\"id\":0,\"error\":null,\"status\":0,\"bytes\":0,\"truncated\":false,"
-      "\"total_ms\":0.0,\"record\":{}}";
+      "\"total_ms\":0.0,\"retry_after\":0,\"record\":{}}";
   static const char max[] =
       "{\"id\":9223372036854775807,\"error\":null,\"status\":0,\"bytes\":0,"
-      "\"truncated\":false,\"total_ms\":0.0,\"record\":{}}";
+      "\"truncated\":false,\"total_ms\":0.0,\"retry_after\":0,\"record\":{}}";
   struct result_summary summary;
   uint64_t id;
 
@@ -1215,7 +1251,7 @@ START_TEST(test_result_decode_id_limits)
   ck_assert_uint_eq(id, 9223372036854775807ULL);
   assert_no_task_id("{\"id\":9223372036854775808,\"error\":null,\"status\":"
                     "0,\"bytes\":0,\"truncated\":false,\"total_ms\":0.0,"
-                    "\"record\":{}}");
+                    "\"retry_after\":0,\"record\":{}}");
   assert_no_task_id("{\"id\":18446744073709551615,\"error\":null}");
   assert_no_task_id("{\"id\":18446744073709551616,\"error\":null}");
   assert_no_task_id("{\"id\":99999999999999999999999,\"error\":null}");
@@ -1244,7 +1280,8 @@ START_TEST(test_result_decode_total_ms_forms)
     char line[256];
     uint64_t id;
 
-    snprintf(line, sizeof(line), R_TRUNCATED ",\"total_ms\":%s,\"record\":{}}",
+    snprintf(line, sizeof(line),
+             R_TRUNCATED ",\"total_ms\":%s,\"retry_after\":0,\"record\":{}}",
              cases[i].text);
     decode_result(line, strlen(line), &id, &summary);
     ck_assert_msg(summary.total_ms == cases[i].ms,
@@ -1803,6 +1840,8 @@ static Suite *proto_suite(void)
   tcase_add_test(decode, test_result_decode_every_field_set);
   tcase_add_test(decode, test_result_decode_id_limits);
   tcase_add_test(decode, test_result_decode_total_ms_forms);
+  tcase_add_test(decode, test_result_retry_after_round_trip);
+  tcase_add_test(decode, test_result_decode_rejects_bad_retry_after);
   tcase_add_test(decode, test_result_decode_status_limits);
   tcase_add_test(decode, test_result_decode_reads_only_len_bytes);
   tcase_add_test(decode, test_result_decode_rejects_missing_id);

@@ -226,6 +226,7 @@ void harness_crawl(const struct harness *h, const char *urls_name,
   argv[argc++] = urls;
   argv[argc++] = "--output";
   argv[argc++] = output;
+  argv[argc++] = HARNESS_UNTHROTTLED;
   for(int i = 0; args != NULL && args[i] != NULL; i++) {
     ck_assert_int_lt(argc, 62);
     argv[argc++] = args[i];
@@ -570,10 +571,11 @@ pid_t harness_service_start(const struct harness *h,
                             const struct harness_service_paths *paths,
                             const char *const flags[], const char *const env[])
 {
-  const char *args[40] = { "--config",      paths->conf_path,
-                           "--state-dir",   paths->state_dir,
-                           "--runtime-dir", paths->runtime_dir };
-  int argc = 6;
+  const char *args[40] = { "--config",         paths->conf_path,
+                           "--state-dir",      paths->state_dir,
+                           "--runtime-dir",    paths->runtime_dir,
+                           HARNESS_UNTHROTTLED };
+  int argc = 7;
 
   for(int i = 0; flags != NULL && flags[i] != NULL; i++) {
     ck_assert_int_lt(argc, 39);

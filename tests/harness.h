@@ -49,9 +49,14 @@ struct crawl_run {
   char *log;       /* what crawld wrote to stderr */
 };
 
-/* Runs `crawld --once DIR/urls_name --output DIR/out.jsonl ARGS...` (args is
- * NULL-terminated) and reads its output back. Fails the test when a line is
- * not JSON. */
+/* The tests crawl one local server as hard as they like: harness_crawl()
+ * and harness_service_start() lift the per-host cap with this flag, before
+ * the test's own flags, so a politeness test sets its own --per-host. */
+#define HARNESS_UNTHROTTLED "--per-host=16384"
+
+/* Runs `crawld --once DIR/urls_name --output DIR/out.jsonl
+ * HARNESS_UNTHROTTLED ARGS...` (args is NULL-terminated) and reads its output
+ * back. Fails the test when a line is not JSON. */
 void harness_crawl(const struct harness *h, const char *urls_name,
                    const char *const args[], struct crawl_run *run);
 void crawl_run_free(struct crawl_run *run);
@@ -111,7 +116,8 @@ void harness_service_paths(const struct harness *h,
                            struct harness_service_paths *paths);
 /* Writes text to DIR/crawld.conf; fails the test when it cannot. */
 void harness_service_conf(const struct harness *h, const char *text);
-/* Starts `crawld --config CONF --state-dir STATE --runtime-dir RUN FLAGS...`
+/* Starts `crawld --config CONF --state-dir STATE --runtime-dir RUN
+ * HARNESS_UNTHROTTLED FLAGS...`
  * with harness_daemon_start() (env as there; flags NULL-terminated, may be
  * NULL), logging to paths->log_path, which a timed-out wait then shows:
  * paths must outlive the test. Returns its pid; fails the test as
