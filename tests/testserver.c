@@ -4,22 +4,37 @@
  * Single-threaded on libevent; every wait is a timer, never a sleep.
  *
  * testserver [--addr ADDR] [--port-file FILE] [--raw-port-file FILE]
- *            [--pages N] [--quiet] [--exit-on-stdin-eof]
+ *            [--pages N] [--hosts N --hosts-file FILE] [--log FILE]
+ *            [--robots-dir DIR] [--quiet] [--exit-on-stdin-eof]
  *
  *   --addr ADDR           numeric address to listen on (default 127.0.0.1;
  *                         ::1 works too)
  *   --port-file FILE      also write the HTTP port to FILE
  *   --raw-port-file FILE  also write the raw port to FILE
  *   --pages N             number of pages under /site/ (default 10000)
+ *   --hosts N             also serve HTTP on 127.0.0.2 .. 127.0.0.(N+1),
+ *                         N from 1 to 250, each address bound by itself on
+ *                         an ephemeral port of its own: N more hosts as a
+ *                         crawler sees them (Linux routes all of 127/8 to
+ *                         the loopback without configuration)
+ *   --hosts-file FILE     where --hosts writes its listeners, one line
+ *                         "ADDR PORT" each, in address order (needed by
+ *                         --hosts, refused without it)
+ *   --log FILE            log every request routed on the HTTP port, on
+ *                         every listener, to FILE (see "Request log")
+ *   --robots-dir DIR      what /robots.txt answers, per listener address
+ *                         (see the route)
  *   --quiet               hide warnings, ours and libevent's (nothing is
- *                         ever logged per request; errors still are)
+ *                         ever logged per request but to --log; errors
+ *                         still are)
  *   --exit-on-stdin-eof   also exit when stdin reaches end of file
  *
- * Both ports are ephemeral. Once both listen, the server prints the HTTP
- * port, then the raw port, on stdout, one per line, then writes the port
- * files, each as FILE.tmp renamed into place; the raw one goes first, so
- * once the --port-file exists both do. It runs until SIGTERM or SIGINT and
- * then exits 0. A setup failure prints a message on stderr and exits 1.
+ * Both ports are ephemeral. Once every listener listens, the server prints
+ * the HTTP port, then the raw port, on stdout, one per line, then writes
+ * the files, each as FILE.tmp renamed into place: the raw port file, the
+ * hosts file, then the port file, so once the --port-file exists all do.
+ * It runs until SIGTERM or SIGINT and then exits 0, the log complete and
+ * closed. A setup failure prints a message on stderr and exits 1.
  *
  * HTTP port: GET and HEAD only (anything else gets 501), keep-alive, idle
  * connections closed after a minute. Query parameters are all optional.
@@ -35,8 +50,45 @@
  *   /delay?ms=MS            page titled "delay MS", sent MS ms late
  *   /delay/MS               (default 1000, at most 3600000); any other
  *                           parameter, such as &n=123, is ignored
- *   /status/CODE            status CODE (200..599; 100..199 answer 400),
- *                           page titled "status CODE", none for 204 and 304
+ *   /page/N?ms=MS           page titled "page N" of a few hundred bytes,
+ *                           no links, sent MS ms late (see ms below); N is
+ *                           any number
+ *   /status/CODE?retry_after=VALUE
+ *                           status CODE (200..599; 100..199 answer 400),
+ *                           page titled "status CODE", none for 204 and
+ *                           304; with retry_after, a Retry-After header of
+ *                           VALUE as decoded, whatever it is (seconds, an
+ *                           HTTP-date, garbage; 400 if it holds CR, LF or
+ *                           NUL)
+ *   /flaky/KEY?code=CODE&times=K&retry_after=VALUE&ms=MS
+ *                           the first K requests for KEY (default 1, at
+ *                           most 1000000000) answer as
+ *                           /status/CODE?retry_after=VALUE does (CODE
+ *                           default 503), the later ones 200 with a page
+ *                           titled "flaky KEY"; each answer is sent MS ms
+ *                           late. KEY is the rest of the path, 1 to 256
+ *                           bytes, counted per listener across
+ *                           connections for the server's life. The table
+ *                           holds 4096 keys: a new key beyond them answers
+ *                           507, page titled "flaky table full", uncounted
+ *   /robots.txt             without --robots-dir, 404 as any unknown path.
+ *                           With it, for a request to listener ADDR:PORT,
+ *                           when DIR/ADDR.status exists, its text (trailing
+ *                           white space ignored) decides: "hang" never
+ *                           answers, the connection staying open until the
+ *                           client closes it; "reset" resets the
+ *                           connection; a number from 200 to 599 is the
+ *                           status, the body the bytes of DIR/ADDR as
+ *                           text/plain when that file exists, else the
+ *                           page of /status/CODE, and a 3xx has the
+ *                           Location that DIR/ADDR.location holds (trailing
+ *                           white space ignored; none without the file);
+ *                           anything else answers 500. Without
+ *                           DIR/ADDR.status: the bytes of DIR/ADDR as
+ *                           text/plain with 200 when it exists, else 404.
+ *                           The files are read again for every request;
+ *                           one larger than 16 MiB (4095 bytes for .status
+ *                           and .location) answers 500
  *   /redirect/N             302 to /redirect/N-1; /redirect/0 is a page
  *                           titled "redirect end"
  *   /redirect-abs/N         the same with absolute Locations,
@@ -80,8 +132,35 @@
  *
  * Every route that answers in one piece (all but /large, /endless, /drip
  * and /reset) also takes ?delay=MS (at most 3600000) and answers that much
- * later. Streamed bodies repeat "0123456789abcdef": byte i of the body is
- * "0123456789abcdef"[i % 16].
+ * later; the ms of /page and /flaky is the same delay, and wins when both
+ * are given. A client that closes its connection while its answer is held
+ * back (a delay, a robots "hang") is noticed at once: the connection goes.
+ * Streamed bodies repeat "0123456789abcdef": byte i of the body is
+ * "0123456789abcdef"[i % 16]. Every route works on every listener.
+ *
+ * Request log (--log FILE): FILE is created or truncated at start, then
+ * gets two lines for each request that the HTTP listeners route (none for
+ * those libevent refuses itself, which /counter does not count either).
+ * Each line is written whole by one write(2) when its event happens,
+ * nothing buffered, so a test may read the file at any time:
+ *
+ *   S T HOST TARGET         the request has been read and routed
+ *   E T HOST STATUS TARGET  its answer has been written whole to the
+ *                           socket (handed to the kernel)
+ *   X T HOST STATUS TARGET  its connection closed first: the client left,
+ *                           the route reset it (/reset, robots "reset"),
+ *                           or the server stopped
+ *
+ * T is CLOCK_MONOTONIC in microseconds, one clock for every process on the
+ * machine, so the logs of several servers compare. HOST is the listener
+ * the request came to, ADDR:PORT ([ADDR]:PORT for IPv6): the host, as the
+ * crawler sees it. STATUS is the answer's, sent, being sent or waiting for
+ * its delay; 0 when the route chose none (robots "hang" and "reset").
+ * TARGET is the request target as received, path and query, its bytes
+ * below '!' or above '~' written as %XX. A delayed answer logs E when it
+ * is actually sent, so that from S to E or X a request is in the server,
+ * and the S/E intervals of a host tell how many it had at once;
+ * tests/hostlog.h reads them.
  *
  * Raw port: reads a request line and its headers, then misbehaves according
  * to the path (the query is ignored):
@@ -135,7 +214,9 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -152,6 +233,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/sockios.h>
@@ -185,6 +267,24 @@
 #define DEFAULT_LOCATION_BYTES (200 * 1024)
 #define MAX_LOCATION_BYTES (16 * 1024 * 1024)
 #define INDEX_LINKS 10
+
+/* --hosts: 127.0.0.2 and up, short of the broadcast address */
+#define MAX_HOSTS 250
+#define FIRST_HOST_OCTET 2
+/* "[" + an IPv6 address + "]:" + a port */
+#define HOST_TEXT_SIZE (INET6_ADDRSTRLEN + 8)
+
+/* /flaky: a fixed table, half full at most so that probes stay short */
+#define FLAKY_MAX_KEYS 4096
+#define FLAKY_SLOTS (2 * FLAKY_MAX_KEYS)
+#define FLAKY_MAX_KEY_BYTES 256
+#define FLAKY_MAX_TIMES 1000000000
+#define FLAKY_DEFAULT_STATUS 503
+#define HTTP_INSUFFICIENT_STORAGE 507
+
+/* /robots.txt: the body, and the one-word .status and .location files */
+#define MAX_ROBOTS_BYTES (16 * 1024 * 1024)
+#define ROBOTS_WORD_SIZE 4096
 
 #define HTML "text/html; charset=utf-8"
 #define TEXT "text/plain"
@@ -239,7 +339,11 @@ struct options {
   const char *addr;
   const char *port_file;
   const char *raw_port_file;
+  const char *hosts_file;
+  const char *log_file;
+  const char *robots_dir;
   uint64_t pages;
+  unsigned hosts;
   bool quiet;
   bool exit_on_stdin_eof;
 };
@@ -263,9 +367,17 @@ struct gzip_bomb {
 
 struct raw_conn;
 
+/* How many requests a /flaky key has had, up to its times + 1 */
+struct flaky_counter {
+  uint64_t requests;
+  char key[]; /* HOST, a space, KEY */
+};
+
 struct server {
   struct event_base *base;
   struct evhttp *http;
+  unsigned host_ports[MAX_HOSTS]; /* of --hosts, in address order */
+  unsigned host_count;
   struct evconnlistener *raw_listener;
   LIST_HEAD(raw_conn_list, raw_conn) raw_conns;
   struct event *sigterm_event;
@@ -275,13 +387,40 @@ struct server {
   char *authority; /* ADDR:PORT of the HTTP port, for URLs */
   uint64_t pages;
   uint64_t requests_routed;
+  int log_fd; /* -1 without --log */
+  const char *robots_dir;
+  bool quiet;
+  struct flaky_counter *flaky[FLAKY_SLOTS];
+  size_t flaky_keys;
   struct gzip_bomb bomb;
   char pattern[CHUNK_SIZE + PATTERN_LEN];
+};
+
+/*
+ * One request on the HTTP port from routing until its answer is written
+ * or its connection closes, whichever comes first: what the log says of
+ * it, and the job, if one holds the request, that must hear of the
+ * connection closing. Meanwhile the exchange owns the connection's close
+ * callback: one request at a time runs on a connection. libevent calls
+ * either the request's completion callback or the close callback, never
+ * both, and the exchange ends in it.
+ */
+struct exchange {
+  struct server *server;
+  struct evhttp_connection *evcon;
+  struct event *leave_watch; /* while an answer is held back */
+  char *target;              /* as the log writes it; NULL without a log */
+  int status; /* of the answer sent or planned; 0 before there is one */
+  void (*on_close)(void *job);
+  void *job;
+  char host[HOST_TEXT_SIZE];   /* the listener, ADDR:PORT */
+  char addr[INET6_ADDRSTRLEN]; /* the listener's address alone */
 };
 
 /* One request on the HTTP port, as the route handlers see it */
 struct request {
   struct server *server;
+  struct exchange *exchange;
   struct evhttp_request *req;
   const char *arg;   /* what a prefix route leaves of the path */
   const char *query; /* raw query string, "" when there is none */
@@ -300,6 +439,7 @@ struct route {
 /* An answer sent once its delay has passed */
 struct delayed_answer {
   struct evhttp_request *req;
+  struct exchange *exchange;
   struct event *timer;
   int status;
 };
@@ -310,6 +450,7 @@ enum stream_ending { END_NORMALLY, END_WITH_RESET };
 struct stream {
   struct server *server;
   struct evhttp_request *req;
+  struct exchange *exchange;
   struct evbuffer *chunk;
   struct event *timer; /* next drip, or next look before a reset */
   struct timeval drip_interval;
@@ -523,6 +664,37 @@ static char *text_param(const char *query, const char *name, size_t *len)
   return percent_decode(raw, raw_len, len);
 }
 
+/*
+ * Reads parameter name as a header value: *value gets a decoded copy, or
+ * NULL when the query has no such parameter. Returns 0, or the status to
+ * answer: 400 when the value holds what a header line cannot carry.
+ */
+static int header_param(const char *query, const char *name, char **value)
+{
+  const char *raw;
+  size_t raw_len;
+  size_t len;
+
+  *value = NULL;
+  if(!query_find(query, name, &raw, &raw_len))
+    return 0;
+  *value = percent_decode(raw, raw_len, &len);
+  if(!*value)
+    return HTTP_INTERNAL;
+  if(strlen(*value) != len || strpbrk(*value, "\r\n")) {
+    free(*value);
+    *value = NULL;
+    return HTTP_BADREQUEST;
+  }
+  return 0;
+}
+
+/* 1xx are interim answers that HTTP clients hide, not testable ones */
+static bool parse_status(const char *text, size_t len, uint64_t *code)
+{
+  return parse_decimal(text, len, 599, code) && *code >= 200;
+}
+
 static int add_header(struct request *rq, const char *name, const char *value)
 {
   return evhttp_add_header(evhttp_request_get_output_headers(rq->req), name,
@@ -537,25 +709,245 @@ static int add_content_length(struct request *rq, uint64_t length)
   return add_header(rq, "Content-Length", text);
 }
 
-/*
- * Jobs that answer later hear of their connection going away through its
- * close callback, which libevent calls before it frees the connection: the
- * only event that can end a job early. One request at a time runs on a
- * connection, so the callback belongs to that request's job.
- */
-static void watch_connection(struct evhttp_request *req,
-                             void (*on_close)(struct evhttp_connection *,
-                                              void *),
-                             void *job)
+static evutil_socket_t request_fd(struct evhttp_request *req)
 {
-  evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close,
-                                job);
+  return bufferevent_getfd(
+      evhttp_connection_get_bufferevent(evhttp_request_get_connection(req)));
 }
 
-static void unwatch_connection(struct evhttp_request *req)
+/* The address and port of a socket's own end; false if it cannot tell */
+static bool socket_name(evutil_socket_t fd, char addr[INET6_ADDRSTRLEN],
+                        unsigned *port)
 {
+  struct sockaddr_storage name;
+  socklen_t name_len = sizeof(name);
+  const void *in_addr;
+
+  if(getsockname(fd, (struct sockaddr *)&name, &name_len) < 0)
+    return false;
+  if(name.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&name;
+
+    in_addr = &in6->sin6_addr;
+    *port = ntohs(in6->sin6_port);
+  }
+  else {
+    const struct sockaddr_in *in4 = (const struct sockaddr_in *)&name;
+
+    in_addr = &in4->sin_addr;
+    *port = ntohs(in4->sin_port);
+  }
+  return inet_ntop(name.ss_family, in_addr, addr, INET6_ADDRSTRLEN) != NULL;
+}
+
+static uint64_t monotonic_us(void)
+{
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_nsec / 1000;
+}
+
+/*
+ * The request target as the log writes it: bytes below '!' or above '~'
+ * as %XX, so that it stays one field, the last, of one line. NULL when out
+ * of memory.
+ */
+static char *log_target(const char *target)
+{
+  static const char hex[] = "0123456789ABCDEF";
+  size_t len = strlen(target);
+  char *text = malloc(3 * len + 1);
+  size_t in;
+  size_t out = 0;
+
+  if(!text)
+    return NULL;
+  for(in = 0; in < len; in++) {
+    unsigned char byte = (unsigned char)target[in];
+
+    if(byte < '!' || byte > '~') {
+      text[out++] = '%';
+      text[out++] = hex[byte >> 4];
+      text[out++] = hex[byte & 0xf];
+    }
+    else
+      text[out++] = (char)byte;
+  }
+  text[out] = '\0';
+  return text;
+}
+
+/*
+ * Logs event kind ('S', 'E' or 'X', see the header comment) of an
+ * exchange. The line goes out in one write, so that a reader never sees
+ * half of it and nothing stays behind in a buffer. A failed write ends the
+ * server: no test should trust a log with lines missing.
+ */
+static void log_event(const struct exchange *exchange, char kind, int status)
+{
+  int fd = exchange->server->log_fd;
+  uint64_t now = monotonic_us();
+  char *line;
+  size_t len;
+  size_t written = 0;
+
+  if(fd < 0)
+    return;
+  if(kind == 'S')
+    line = format_string("S %" PRIu64 " %s %s\n", now, exchange->host,
+                         exchange->target);
+  else
+    line = format_string("%c %" PRIu64 " %s %d %s\n", kind, now,
+                         exchange->host, status, exchange->target);
+  if(!line)
+    die("out of memory");
+  len = strlen(line);
+  while(written < len) {
+    ssize_t wrote = write(fd, line + written, len - written);
+
+    if(wrote < 0 && errno == EINTR)
+      continue;
+    if(wrote <= 0)
+      die("cannot write the log: %s",
+          wrote < 0 ? strerror(errno) : "nothing written");
+    written += (size_t)wrote;
+  }
+  free(line);
+}
+
+static void exchange_free(struct exchange *exchange)
+{
+  if(exchange->leave_watch)
+    event_free(exchange->leave_watch);
+  free(exchange->target);
+  free(exchange);
+}
+
+/* The answer has been written whole */
+static void exchange_on_complete(struct evhttp_request *req, void *arg)
+{
+  struct exchange *exchange = arg;
+
   evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL,
                                 NULL);
+  log_event(exchange, 'E', evhttp_request_get_response_code(req));
+  exchange_free(exchange);
+}
+
+/* The connection is going away before the answer was written whole */
+static void exchange_on_close(struct evhttp_connection *evcon, void *arg)
+{
+  struct exchange *exchange = arg;
+
+  (void)evcon;
+  log_event(exchange, 'X', exchange->status);
+  if(exchange->on_close)
+    exchange->on_close(exchange->job);
+  exchange_free(exchange);
+}
+
+/*
+ * Starts the exchange of a request just routed, which logs its S line.
+ * NULL when out of memory or when the socket cannot name its listener.
+ */
+static struct exchange *exchange_start(struct server *server,
+                                       struct evhttp_request *req)
+{
+  struct exchange *exchange = calloc(1, sizeof(*exchange));
+  const char *target = evhttp_request_get_uri(req);
+  unsigned port;
+
+  if(!exchange)
+    return NULL;
+  exchange->server = server;
+  exchange->evcon = evhttp_request_get_connection(req);
+  if(!socket_name(request_fd(req), exchange->addr, &port)) {
+    exchange_free(exchange);
+    return NULL;
+  }
+  snprintf(exchange->host, sizeof(exchange->host),
+           strchr(exchange->addr, ':') ? "[%s]:%u" : "%s:%u", exchange->addr,
+           port);
+  if(server->log_fd >= 0) {
+    exchange->target = log_target(target ? target : "");
+    if(!exchange->target) {
+      exchange_free(exchange);
+      return NULL;
+    }
+  }
+  evhttp_request_set_on_complete_cb(req, exchange_on_complete, exchange);
+  evhttp_connection_set_closecb(exchange->evcon, exchange_on_close, exchange);
+  log_event(exchange, 'S', 0);
+  return exchange;
+}
+
+/*
+ * A job that answers later, or never, hears of its connection going away
+ * through on_close, which the exchange calls before libevent frees the
+ * connection: the only event that can end a job early.
+ */
+static void watch_connection(struct request *rq, void (*on_close)(void *job),
+                             void *job)
+{
+  rq->exchange->on_close = on_close;
+  rq->exchange->job = job;
+}
+
+/* The job is done with the connection: it has answered or let go */
+static void unwatch_connection(struct exchange *exchange)
+{
+  exchange->on_close = NULL;
+  exchange->job = NULL;
+  if(exchange->leave_watch) {
+    event_free(exchange->leave_watch);
+    exchange->leave_watch = NULL;
+  }
+}
+
+/*
+ * The client's socket is readable while an answer is held back: an end of
+ * file or an error means the client has left, and the connection goes, as
+ * servers drop a client that closes early. Bytes instead (a pipelined
+ * request) end the watch: they are libevent's to read after the answer.
+ */
+static void exchange_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+  struct exchange *exchange = arg;
+  char byte;
+  ssize_t got = recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  (void)what;
+  if(got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    return;
+  if(got > 0)
+    event_del(exchange->leave_watch);
+  else
+    evhttp_connection_free(exchange->evcon);
+}
+
+/*
+ * libevent stops reading a connection while its request is answered, so
+ * it notices a client that left only when an answer is written to it. An
+ * answer held back (a delay, a hang) would keep the request in the server,
+ * and in the log, long after the client gave up: a watch of our own sees
+ * the end of file at once. The job must be watching the connection.
+ */
+static int watch_client_leaving(struct request *rq)
+{
+  struct exchange *exchange = rq->exchange;
+
+  exchange->leave_watch =
+      event_new(rq->server->base, request_fd(rq->req), EV_READ | EV_PERSIST,
+                exchange_on_readable, exchange);
+  if(!exchange->leave_watch)
+    return -1;
+  if(event_add(exchange->leave_watch, NULL) < 0) {
+    event_free(exchange->leave_watch);
+    exchange->leave_watch = NULL;
+    return -1;
+  }
+  return 0;
 }
 
 /*
@@ -605,16 +997,15 @@ static void delayed_answer_send(evutil_socket_t fd, short what, void *arg)
 
   (void)fd;
   (void)what;
-  unwatch_connection(delayed->req);
+  unwatch_connection(delayed->exchange);
   send_reply(delayed->req, delayed->status);
   delayed_answer_free(delayed);
 }
 
-static void delayed_answer_abandon(struct evhttp_connection *evcon, void *arg)
+static void delayed_answer_abandon(void *job)
 {
-  struct delayed_answer *delayed = arg;
+  struct delayed_answer *delayed = job;
 
-  (void)evcon;
   release_request(delayed->req);
   delayed_answer_free(delayed);
 }
@@ -625,6 +1016,7 @@ static int send_answer(struct request *rq, int status)
   struct delayed_answer *delayed;
   struct timeval delay;
 
+  rq->exchange->status = status;
   if(!rq->delay_ms) {
     send_reply(rq->req, status);
     return 0;
@@ -633,6 +1025,7 @@ static int send_answer(struct request *rq, int status)
   if(!delayed)
     return HTTP_INTERNAL;
   delayed->req = rq->req;
+  delayed->exchange = rq->exchange;
   delayed->status = status;
   delayed->timer = evtimer_new(rq->server->base, delayed_answer_send, delayed);
   delay = ms_to_timeval(rq->delay_ms);
@@ -642,7 +1035,12 @@ static int send_answer(struct request *rq, int status)
     free(delayed);
     return HTTP_INTERNAL;
   }
-  watch_connection(rq->req, delayed_answer_abandon, delayed);
+  watch_connection(rq, delayed_answer_abandon, delayed);
+  if(watch_client_leaving(rq) < 0) {
+    unwatch_connection(rq->exchange);
+    delayed_answer_free(delayed);
+    return HTTP_INTERNAL;
+  }
   return 0;
 }
 
@@ -713,11 +1111,10 @@ static void stream_free(struct stream *stream)
   free(stream);
 }
 
-static void stream_on_close(struct evhttp_connection *evcon, void *arg)
+static void stream_on_close(void *job)
 {
-  struct stream *stream = arg;
+  struct stream *stream = job;
 
-  (void)evcon;
   release_request(stream->req);
   stream_free(stream);
 }
@@ -727,7 +1124,7 @@ static void stream_drop_connection(struct stream *stream)
 {
   struct evhttp_connection *evcon = evhttp_request_get_connection(stream->req);
 
-  unwatch_connection(stream->req);
+  unwatch_connection(stream->exchange);
   evhttp_connection_free(evcon);
   stream_free(stream);
 }
@@ -804,7 +1201,7 @@ static void stream_finish(struct stream *stream)
     stream_drop_connection(stream);
     return;
   }
-  unwatch_connection(stream->req);
+  unwatch_connection(stream->exchange);
   evhttp_send_reply_end(stream->req);
   stream_free(stream);
 }
@@ -882,6 +1279,7 @@ static int stream_start(struct request *rq, uint64_t bytes, uint64_t drip_ms,
 
   if(add_header(rq, "Content-Type", TEXT) < 0)
     return HTTP_INTERNAL;
+  rq->exchange->status = HTTP_OK;
   if(evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD) {
     /* libevent sends no body to HEAD, not even a callback when written */
     evhttp_send_reply_start(rq->req, HTTP_OK, NULL);
@@ -893,6 +1291,7 @@ static int stream_start(struct request *rq, uint64_t bytes, uint64_t drip_ms,
     return HTTP_INTERNAL;
   stream->server = rq->server;
   stream->req = rq->req;
+  stream->exchange = rq->exchange;
   stream->bytes_left = bytes;
   stream->drip = drip_ms > 0;
   stream->drip_interval = ms_to_timeval(drip_ms);
@@ -905,7 +1304,7 @@ static int stream_start(struct request *rq, uint64_t bytes, uint64_t drip_ms,
     return HTTP_INTERNAL;
   }
   evhttp_send_reply_start(rq->req, HTTP_OK, NULL);
-  watch_connection(rq->req, stream_on_close, stream);
+  watch_connection(rq, stream_on_close, stream);
   stream_send_more(stream);
   return 0;
 }
@@ -975,19 +1374,279 @@ static int handle_delay(struct request *rq)
                    ms, ms);
 }
 
+/* Answers code with the page of /status/CODE, none for 204 and 304 */
+static int send_status(struct request *rq, int code)
+{
+  if(code == HTTP_NOCONTENT || code == HTTP_NOTMODIFIED)
+    return send_body(rq, code, NULL);
+  return send_page(rq, code,
+                   "<html><head><title>status %d</title></head>"
+                   "<body>status %d</body></html>",
+                   code, code);
+}
+
+/* send_status() with a Retry-After header, unless retry_after is NULL */
+static int send_status_retry_after(struct request *rq, int code,
+                                   const char *retry_after)
+{
+  if(retry_after && add_header(rq, "Retry-After", retry_after) < 0)
+    return HTTP_INTERNAL;
+  return send_status(rq, code);
+}
+
 static int handle_status(struct request *rq)
 {
   uint64_t code;
+  char *retry_after;
+  int status;
 
-  /* 1xx are interim answers that HTTP clients hide, not testable ones */
-  if(!parse_decimal(rq->arg, strlen(rq->arg), 599, &code) || code < 200)
+  if(!parse_status(rq->arg, strlen(rq->arg), &code))
     return HTTP_BADREQUEST;
+  status = header_param(rq->query, "retry_after", &retry_after);
+  if(status)
+    return status;
+  status = send_status_retry_after(rq, (int)code, retry_after);
+  free(retry_after);
+  return status;
+}
+
+static int handle_page(struct request *rq)
+{
+  uint64_t page;
+
+  if(!parse_decimal(rq->arg, strlen(rq->arg), UINT64_MAX, &page) ||
+     !number_param(rq->query, "ms", rq->delay_ms, MAX_DELAY_MS, &rq->delay_ms))
+    return HTTP_BADREQUEST;
+  return send_page(rq, HTTP_OK,
+                   "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                   "<title>page %" PRIu64 "</title></head><body>"
+                   "<h1>page %" PRIu64 "</h1>"
+                   "<p>One of many small pages with nothing to follow, "
+                   "for crawls that measure how fast, and how politely, "
+                   "a crawler fetches a list of URLs spread over many "
+                   "hosts. It is about the size of a short page on the "
+                   "web, headers aside.</p></body></html>",
+                   page, page);
+}
+
+/* FNV-1a, to spread the /flaky keys over the table */
+static uint32_t hash_text(const char *text)
+{
+  uint32_t hash = 2166136261u;
+
+  for(; *text; text++)
+    hash = (hash ^ (unsigned char)*text) * 16777619u;
+  return hash;
+}
+
+/*
+ * Finds the counter of key, adding it when new. Returns 0, or the status
+ * to answer: 507 when the table is full, 500 when out of memory.
+ */
+static int flaky_counter(struct server *server, const char *key,
+                         struct flaky_counter **counter)
+{
+  size_t slot = hash_text(key) % FLAKY_SLOTS;
+  size_t key_len = strlen(key);
+
+  /* never more than half full: the probe finds an empty slot */
+  while(server->flaky[slot]) {
+    if(!strcmp(server->flaky[slot]->key, key)) {
+      *counter = server->flaky[slot];
+      return 0;
+    }
+    slot = (slot + 1) % FLAKY_SLOTS;
+  }
+  if(server->flaky_keys == FLAKY_MAX_KEYS)
+    return HTTP_INSUFFICIENT_STORAGE;
+  *counter = malloc(sizeof(**counter) + key_len + 1);
+  if(!*counter)
+    return HTTP_INTERNAL;
+  (*counter)->requests = 0;
+  memcpy((*counter)->key, key, key_len + 1);
+  server->flaky[slot] = *counter;
+  server->flaky_keys++;
+  return 0;
+}
+
+static int handle_flaky(struct request *rq)
+{
+  size_t key_len = strlen(rq->arg);
+  struct flaky_counter *counter;
+  uint64_t code;
+  uint64_t times;
+  char *retry_after;
+  char *key;
+  int status;
+
+  if(!key_len || key_len > FLAKY_MAX_KEY_BYTES ||
+     !number_param(rq->query, "code", FLAKY_DEFAULT_STATUS, 599, &code) ||
+     code < 200 ||
+     !number_param(rq->query, "times", 1, FLAKY_MAX_TIMES, &times) ||
+     !number_param(rq->query, "ms", rq->delay_ms, MAX_DELAY_MS, &rq->delay_ms))
+    return HTTP_BADREQUEST;
+  status = header_param(rq->query, "retry_after", &retry_after);
+  if(status)
+    return status;
+  /* keys are per listener: each one plays a host of its own */
+  key = format_string("%s %s", rq->exchange->host, rq->arg);
+  if(!key) {
+    free(retry_after);
+    return HTTP_INTERNAL;
+  }
+  status = flaky_counter(rq->server, key, &counter);
+  free(key);
+  if(status == HTTP_INSUFFICIENT_STORAGE)
+    status = send_page(rq, status,
+                       "<html><head><title>flaky table full</title></head>"
+                       "<body>flaky table full</body></html>");
+  else if(!status) {
+    /* counting stops past times: the counter cannot overflow */
+    if(counter->requests <= times)
+      counter->requests++;
+    if(counter->requests <= times)
+      status = send_status_retry_after(rq, (int)code, retry_after);
+    else
+      status = send_page(rq, HTTP_OK,
+                         "<html><head><title>flaky %s</title></head>"
+                         "<body>flaky %s</body></html>",
+                         rq->arg, rq->arg);
+  }
+  free(retry_after);
+  return status;
+}
+
+/*
+ * Appends the bytes of file path to into: 1 when done, 0 when there is no
+ * such file, -1 when it cannot be read or holds more than max bytes.
+ */
+static int append_file(const char *path, size_t max, struct evbuffer *into)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  size_t total = 0;
+  int got;
+
+  if(fd < 0)
+    return errno == ENOENT ? 0 : -1;
+  do {
+    got = evbuffer_read(into, fd, CHUNK_SIZE);
+    if(got > 0)
+      total += (size_t)got;
+  } while(got > 0 && total <= max);
+  close(fd);
+  return got < 0 || total > max ? -1 : 1;
+}
+
+/* DIR/ADDR + suffix for the listener of rq; NULL when out of memory */
+static char *robots_path(const struct request *rq, const char *suffix)
+{
+  return format_string("%s/%s%s", rq->server->robots_dir, rq->exchange->addr,
+                       suffix);
+}
+
+/*
+ * Reads the file DIR/ADDR + suffix into word, trailing white space cut.
+ * Returns 1 when read, 0 when there is no such file, -1 when it cannot be
+ * read, does not fit or holds a NUL.
+ */
+static int robots_word(const struct request *rq, const char *suffix,
+                       char word[ROBOTS_WORD_SIZE])
+{
+  char *path = robots_path(rq, suffix);
+  struct evbuffer *text = evbuffer_new();
+  int found = -1;
+  int len;
+
+  if(path && text)
+    found = append_file(path, ROBOTS_WORD_SIZE - 1, text);
+  if(found > 0) {
+    len = evbuffer_remove(text, word, ROBOTS_WORD_SIZE - 1);
+    while(len > 0 && memchr(" \t\r\n\v\f", word[len - 1], 6))
+      len--;
+    if(len >= 0)
+      word[len] = '\0';
+    if(len < 0 || strlen(word) != (size_t)len)
+      found = -1;
+  }
+  if(found < 0)
+    warning(rq->server->quiet, "cannot read %s", path ? path : suffix);
+  if(text)
+    evbuffer_free(text);
+  free(path);
+  return found;
+}
+
+/* Appends the bytes of DIR/ADDR to the answer; returns as append_file() */
+static int robots_body(const struct request *rq)
+{
+  char *path = robots_path(rq, "");
+  int found = -1;
+
+  if(path)
+    found = append_file(path, MAX_ROBOTS_BYTES,
+                        evhttp_request_get_output_buffer(rq->req));
+  if(found < 0)
+    warning(rq->server->quiet, "cannot read %s", path ? path : "robots");
+  free(path);
+  return found;
+}
+
+/* A request that gets no answer is the connection's until the end */
+static void hang_on_close(void *job)
+{
+  release_request(job);
+}
+
+/* /robots.txt as the test set it up in DIR (see the header comment) */
+static int handle_robots(struct request *rq)
+{
+  char word[ROBOTS_WORD_SIZE];
+  uint64_t code;
+  int found;
+
+  if(!rq->server->robots_dir)
+    return HTTP_NOTFOUND;
+  found = robots_word(rq, ".status", word);
+  if(found < 0)
+    return HTTP_INTERNAL;
+  if(!found) {
+    found = robots_body(rq);
+    if(found < 0)
+      return HTTP_INTERNAL;
+    return found ? send_body(rq, HTTP_OK, TEXT) : HTTP_NOTFOUND;
+  }
+  if(!strcmp(word, "hang")) {
+    watch_connection(rq, hang_on_close, rq->req);
+    if(watch_client_leaving(rq) < 0) {
+      unwatch_connection(rq->exchange);
+      return HTTP_INTERNAL;
+    }
+    return 0;
+  }
+  if(!strcmp(word, "reset")) {
+    /* libevent lets a request callback free its connection */
+    reset_connection(request_fd(rq->req));
+    evhttp_connection_free(evhttp_request_get_connection(rq->req));
+    return 0;
+  }
+  if(!parse_status(word, strlen(word), &code)) {
+    warning(rq->server->quiet,
+            "%s/%s.status: neither a status from 200 to 599, "
+            "\"hang\" nor \"reset\"",
+            rq->server->robots_dir, rq->exchange->addr);
+    return HTTP_INTERNAL;
+  }
+  if(code >= 300 && code < 400) {
+    found = robots_word(rq, ".location", word);
+    if(found < 0 || (found && add_header(rq, "Location", word) < 0))
+      return HTTP_INTERNAL;
+  }
   if(code == HTTP_NOCONTENT || code == HTTP_NOTMODIFIED)
-    return send_body(rq, (int)code, NULL);
-  return send_page(rq, (int)code,
-                   "<html><head><title>status %" PRIu64 "</title></head>"
-                   "<body>status %" PRIu64 "</body></html>",
-                   code, code);
+    return send_status(rq, (int)code);
+  found = robots_body(rq);
+  if(found < 0)
+    return HTTP_INTERNAL;
+  return found ? send_body(rq, (int)code, TEXT) : send_status(rq, (int)code);
 }
 
 static int send_redirect(struct request *rq, const char *location)
@@ -1083,22 +1742,14 @@ static int handle_redirect_long(struct request *rq)
 
 static int handle_redirect_to(struct request *rq)
 {
-  const char *raw;
-  size_t raw_len;
   char *url;
-  size_t url_len;
-  int status;
+  int status = header_param(rq->query, "url", &url);
 
-  if(!query_find(rq->query, "url", &raw, &raw_len))
-    return HTTP_BADREQUEST;
-  url = percent_decode(raw, raw_len, &url_len);
+  if(status)
+    return status;
   if(!url)
-    return HTTP_INTERNAL;
-  /* what a header line cannot carry */
-  if(strlen(url) != url_len || strpbrk(url, "\r\n"))
-    status = HTTP_BADREQUEST;
-  else
-    status = send_redirect(rq, url);
+    return HTTP_BADREQUEST;
+  status = send_redirect(rq, url);
   free(url);
   return status;
 }
@@ -1282,7 +1933,10 @@ static const struct route routes[] = {
   { "/site/*", handle_site },
   { "/delay", handle_delay },
   { "/delay/*", handle_delay },
+  { "/page/*", handle_page },
   { "/status/*", handle_status },
+  { "/flaky/*", handle_flaky },
+  { "/robots.txt", handle_robots },
   { "/redirect/*", handle_redirect },
   { "/redirect-abs/*", handle_redirect_abs },
   { "/redirect-loop", handle_redirect_loop },
@@ -1339,6 +1993,13 @@ static void dispatch(struct evhttp_request *req, void *arg)
   rq.req = req;
   rq.query = query ? query : "";
   rq.server->requests_routed++;
+  rq.exchange = exchange_start(rq.server, req);
+  if(!rq.exchange) {
+    warning(rq.server->quiet, "out of memory, or a socket without a name: "
+                              "a request answered 500, not logged");
+    send_error_page(req, HTTP_INTERNAL);
+    return;
+  }
   if(!uri)
     status = HTTP_BADREQUEST;
   else if(!number_param(rq.query, "delay", 0, MAX_DELAY_MS, &rq.delay_ms))
@@ -1348,8 +2009,11 @@ static void dispatch(struct evhttp_request *req, void *arg)
     route = find_route(path && *path ? path : "/", &rq.arg);
     status = route ? route->handle(&rq) : HTTP_NOTFOUND;
   }
-  if(status)
+  /* a handler that answered may have ended the exchange already */
+  if(status) {
+    rq.exchange->status = status;
     send_error_page(req, status);
+  }
 }
 
 static void raw_conn_free(struct raw_conn *conn)
@@ -1878,7 +2542,10 @@ static void usage(FILE *out)
 {
   fputs("usage: testserver [--addr ADDR] [--port-file FILE] "
         "[--raw-port-file FILE]\n"
-        "                  [--pages N] [--quiet] [--exit-on-stdin-eof]\n",
+        "                  [--pages N] [--hosts N --hosts-file FILE] "
+        "[--log FILE]\n"
+        "                  [--robots-dir DIR] [--quiet] "
+        "[--exit-on-stdin-eof]\n",
         out);
 }
 
@@ -1889,17 +2556,26 @@ static void parse_options(int argc, char **argv, struct options *options)
     { "port-file", required_argument, NULL, 'p' },
     { "raw-port-file", required_argument, NULL, 'r' },
     { "pages", required_argument, NULL, 'n' },
+    { "hosts", required_argument, NULL, 'H' },
+    { "hosts-file", required_argument, NULL, 'f' },
+    { "log", required_argument, NULL, 'l' },
+    { "robots-dir", required_argument, NULL, 'R' },
     { "quiet", no_argument, NULL, 'q' },
     { "exit-on-stdin-eof", no_argument, NULL, 'e' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
   };
+  uint64_t hosts;
   int opt;
 
   options->addr = DEFAULT_ADDR;
   options->port_file = NULL;
   options->raw_port_file = NULL;
+  options->hosts_file = NULL;
+  options->log_file = NULL;
+  options->robots_dir = NULL;
   options->pages = DEFAULT_PAGES;
+  options->hosts = 0;
   options->quiet = false;
   options->exit_on_stdin_eof = false;
   for(;;) {
@@ -1922,6 +2598,20 @@ static void parse_options(int argc, char **argv, struct options *options)
            !options->pages)
           die("--pages wants a number from 1 to %d", MAX_PAGES);
         break;
+      case 'H':
+        if(!parse_decimal(optarg, strlen(optarg), MAX_HOSTS, &hosts) || !hosts)
+          die("--hosts wants a number from 1 to %d", MAX_HOSTS);
+        options->hosts = (unsigned)hosts;
+        break;
+      case 'f':
+        options->hosts_file = optarg;
+        break;
+      case 'l':
+        options->log_file = optarg;
+        break;
+      case 'R':
+        options->robots_dir = optarg;
+        break;
       case 'q':
         options->quiet = true;
         break;
@@ -1940,6 +2630,11 @@ static void parse_options(int argc, char **argv, struct options *options)
     usage(stderr);
     exit(1);
   }
+  /* hosts nobody can find are a mistake, and so is a file never written */
+  if(options->hosts && !options->hosts_file)
+    die("--hosts needs --hosts-file, where the ports go");
+  if(options->hosts_file && !options->hosts)
+    die("--hosts-file needs --hosts");
 }
 
 /* Thousands of concurrent connections need more than the usual 1024 fds */
@@ -1962,7 +2657,8 @@ static void discard_libevent_log(int severity, const char *message)
   (void)message;
 }
 
-/* Listens on an ephemeral port of addr; on_accept may be set later */
+/* Listens on an ephemeral port of addr, that address alone; on_accept may
+   be set later */
 static struct evconnlistener *listen_on(struct event_base *base,
                                         const char *addr,
                                         evconnlistener_cb on_accept, void *arg)
@@ -1993,19 +2689,16 @@ static struct evconnlistener *listen_on(struct event_base *base,
 
 static unsigned listener_port(struct evconnlistener *listener)
 {
-  struct sockaddr_storage addr;
-  socklen_t addr_len = sizeof(addr);
+  char addr[INET6_ADDRSTRLEN];
+  unsigned port;
 
-  if(getsockname(evconnlistener_get_fd(listener), (struct sockaddr *)&addr,
-                 &addr_len) < 0)
+  if(!socket_name(evconnlistener_get_fd(listener), addr, &port))
     die("getsockname: %s", strerror(errno));
-  if(addr.ss_family == AF_INET6)
-    return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
-  return ntohs(((struct sockaddr_in *)&addr)->sin_port);
+  return port;
 }
 
-/* Writes port to path through path.tmp, so that path appears complete */
-static void write_port_file(const char *path, unsigned port)
+/* Writes text to path through path.tmp, so that path appears complete */
+static void write_file(const char *path, const char *text)
 {
   char *tmp_path = format_string("%s.tmp", path);
   FILE *file;
@@ -2015,11 +2708,42 @@ static void write_port_file(const char *path, unsigned port)
   file = fopen(tmp_path, "w");
   if(!file)
     die("cannot create %s: %s", tmp_path, strerror(errno));
-  if(fprintf(file, "%u\n", port) < 0 || fclose(file))
+  if(fputs(text, file) < 0 || fclose(file))
     die("cannot write %s: %s", tmp_path, strerror(errno));
   if(rename(tmp_path, path) < 0)
     die("cannot rename %s to %s: %s", tmp_path, path, strerror(errno));
   free(tmp_path);
+}
+
+static void write_port_file(const char *path, unsigned port)
+{
+  char text[16];
+
+  snprintf(text, sizeof(text), "%u\n", port);
+  write_file(path, text);
+}
+
+/* The address of host i of --hosts, from 0 */
+static void host_addr(unsigned i, char addr[INET_ADDRSTRLEN])
+{
+  snprintf(addr, INET_ADDRSTRLEN, "127.0.0.%u", FIRST_HOST_OCTET + i);
+}
+
+/* Writes the "ADDR PORT" lines of --hosts to path */
+static void write_hosts_file(const char *path, const struct server *server)
+{
+  char text[MAX_HOSTS * (INET_ADDRSTRLEN + 8) + 1];
+  char addr[INET_ADDRSTRLEN];
+  size_t len = 0;
+  unsigned i;
+
+  text[0] = '\0';
+  for(i = 0; i < server->host_count; i++) {
+    host_addr(i, addr);
+    len += (size_t)snprintf(text + len, sizeof(text) - len, "%s %u\n", addr,
+                            server->host_ports[i]);
+  }
+  write_file(path, text);
 }
 
 static void stop(struct event_base *base)
@@ -2063,12 +2787,24 @@ static struct server *server_new(const struct options *options)
 {
   struct server *server = calloc(1, sizeof(*server));
   struct evconnlistener *http_listener;
+  struct evconnlistener *host_listener;
+  char addr[INET_ADDRSTRLEN];
   size_t i;
 
   if(!server)
     die("out of memory");
   LIST_INIT(&server->raw_conns);
   server->pages = options->pages;
+  server->robots_dir = options->robots_dir;
+  server->quiet = options->quiet;
+  server->log_fd = -1;
+  if(options->log_file) {
+    server->log_fd =
+        open(options->log_file,
+             O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if(server->log_fd < 0)
+      die("cannot open %s: %s", options->log_file, strerror(errno));
+  }
   for(i = 0; i < sizeof(server->pattern); i++)
     server->pattern[i] = PATTERN[i % PATTERN_LEN];
   gzip_bomb_init(&server->bomb);
@@ -2104,6 +2840,16 @@ static struct server *server_new(const struct options *options)
     evconnlistener_free(http_listener);
     die("cannot serve HTTP on %s", options->addr);
   }
+  for(server->host_count = 0; server->host_count < options->hosts;
+      server->host_count++) {
+    host_addr(server->host_count, addr);
+    host_listener = listen_on(server->base, addr, NULL, NULL);
+    if(!evhttp_bind_listener(server->http, host_listener)) {
+      evconnlistener_free(host_listener);
+      die("cannot serve HTTP on %s", addr);
+    }
+    server->host_ports[server->host_count] = listener_port(host_listener);
+  }
   server->raw_listener =
       listen_on(server->base, options->addr, raw_on_accept, server);
   server->http_port = listener_port(http_listener);
@@ -2126,12 +2872,16 @@ static void announce_ports(struct server *server,
     die("cannot write the ports on stdout: %s", strerror(errno));
   if(options->raw_port_file)
     write_port_file(options->raw_port_file, raw_port);
+  if(options->hosts_file)
+    write_hosts_file(options->hosts_file, server);
   if(options->port_file)
     write_port_file(options->port_file, http_port);
 }
 
 static void server_free(struct server *server)
 {
+  size_t i;
+
   while(!LIST_EMPTY(&server->raw_conns))
     raw_conn_free(LIST_FIRST(&server->raw_conns));
   evconnlistener_free(server->raw_listener);
@@ -2142,6 +2892,11 @@ static void server_free(struct server *server)
   if(server->stdin_event)
     event_free(server->stdin_event);
   event_base_free(server->base);
+  /* last, for the X lines of the answers the stop cut short */
+  if(server->log_fd >= 0 && close(server->log_fd) < 0)
+    die("cannot close the log: %s", strerror(errno));
+  for(i = 0; i < FLAKY_SLOTS; i++)
+    free(server->flaky[i]);
   free(server->bomb.first);
   free(server->bomb.tail);
   free(server->authority);
