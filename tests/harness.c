@@ -57,11 +57,44 @@ static int read_port(FILE *from)
   return atoi(line);
 }
 
+/* Reads DIR/hosts.txt ("ADDR PORT" lines) into h->host_port. */
+static void read_hosts(struct harness *h)
+{
+  char path[512];
+  char addr[64];
+  FILE *file;
+  int port;
+
+  snprintf(path, sizeof(path), "%s/port.txt", h->dir);
+  HARNESS_WAIT_UNTIL(access(path, F_OK) == 0, 30, "%s to appear", path);
+  snprintf(path, sizeof(path), "%s/hosts.txt", h->dir);
+  file = fopen(path, "re");
+  ck_assert_ptr_nonnull(file);
+  for(int i = 0; i < h->hosts; i++) {
+    char want[32];
+
+    ck_assert_int_eq(fscanf(file, "%63s %d", addr, &port), 2);
+    snprintf(want, sizeof(want), "127.0.0.%d", i + 2);
+    ck_assert_str_eq(addr, want);
+    h->host_port[i] = port;
+  }
+  fclose(file);
+}
+
 static void start_server(struct harness *h)
 {
+  char hosts[16], hosts_file[512], port_file[512], log[512], robots[512];
   int to_server[2];
   int from_server[2];
   FILE *from;
+
+  snprintf(hosts, sizeof(hosts), "%d", h->hosts);
+  snprintf(hosts_file, sizeof(hosts_file), "%s/hosts.txt", h->dir);
+  snprintf(port_file, sizeof(port_file), "%s/port.txt", h->dir);
+  snprintf(log, sizeof(log), "%s/server.log", h->dir);
+  snprintf(robots, sizeof(robots), "%s/robots", h->dir);
+  if(h->hosts > 0)
+    ck_assert_int_eq(mkdir(robots, 0700), 0);
 
   ck_assert_int_eq(pipe2(to_server, O_CLOEXEC), 0);
   ck_assert_int_eq(pipe2(from_server, O_CLOEXEC), 0);
@@ -70,8 +103,14 @@ static void start_server(struct harness *h)
   if(h->server_pid == 0) {
     dup2(to_server[0], STDIN_FILENO);
     dup2(from_server[1], STDOUT_FILENO);
-    execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof", "--quiet",
-          (char *)NULL);
+    if(h->hosts > 0)
+      execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
+            "--quiet", "--hosts", hosts, "--hosts-file", hosts_file,
+            "--port-file", port_file, "--log", log, "--robots-dir", robots,
+            (char *)NULL);
+    else
+      execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
+            "--quiet", (char *)NULL);
     _exit(127);
   }
   close(to_server[0]);
@@ -84,6 +123,8 @@ static void start_server(struct harness *h)
   fclose(from);
   ck_assert_int_gt(h->port, 0);
   ck_assert_int_gt(h->raw_port, 0);
+  if(h->hosts > 0)
+    read_hosts(h);
 }
 
 void harness_start(struct harness *h)
@@ -95,6 +136,55 @@ void harness_start(struct harness *h)
            tmp != NULL ? tmp : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(h->dir));
   start_server(h);
+}
+
+void harness_start_hosts(struct harness *h, int hosts)
+{
+  const char *tmp = getenv("TMPDIR");
+
+  ck_assert_int_le(hosts, HARNESS_MAX_HOSTS);
+  memset(h, 0, sizeof(*h));
+  h->hosts = hosts;
+  snprintf(h->dir, sizeof(h->dir), "%s/crawld-test-XXXXXX",
+           tmp != NULL ? tmp : "/tmp");
+  ck_assert_ptr_nonnull(mkdtemp(h->dir));
+  start_server(h);
+}
+
+char *harness_host_url(const struct harness *h, int host, const char *path)
+{
+  char *url;
+
+  ck_assert(host >= 0 && host < h->hosts);
+  ck_assert_int_ge(asprintf(&url, "http://127.0.0.%d:%d%s", host + 2,
+                            h->host_port[host], path),
+                   0);
+  return url;
+}
+
+const char *harness_host_name(const struct harness *h, int host)
+{
+  static char name[64];
+
+  ck_assert(host >= 0 && host < h->hosts);
+  snprintf(name, sizeof(name), "127.0.0.%d:%d", host + 2, h->host_port[host]);
+  return name;
+}
+
+char *harness_server_log(const struct harness *h)
+{
+  char *path;
+
+  ck_assert_int_ge(asprintf(&path, "%s/server.log", h->dir), 0);
+  return path;
+}
+
+char *harness_robots_dir(const struct harness *h)
+{
+  char *path;
+
+  ck_assert_int_ge(asprintf(&path, "%s/robots", h->dir), 0);
+  return path;
 }
 
 void harness_stop(struct harness *h)

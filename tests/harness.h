@@ -16,6 +16,8 @@
 
 #include <jansson.h>
 
+#define HARNESS_MAX_HOSTS 64
+
 struct harness {
   char dir[256]; /* private temporary directory */
   pid_t server_pid;
@@ -23,10 +25,24 @@ struct harness {
                        server */
   int port;         /* the evhttp port */
   int raw_port;     /* the misbehaving raw-TCP port */
+  int hosts;        /* extra listeners: host i is 127.0.0.(i + 2) */
+  int host_port[HARNESS_MAX_HOSTS];
 };
 
 /* Makes the directory and starts the server; fails the test on any error. */
 void harness_start(struct harness *h);
+/* The same with hosts (at most HARNESS_MAX_HOSTS) more listeners, on
+ * 127.0.0.2 and up, each on a port of its own; the server logs every
+ * request to harness_server_log() and serves /robots.txt from the files in
+ * harness_robots_dir() (see testserver.c). */
+void harness_start_hosts(struct harness *h, int hosts);
+/* "http://127.0.0.(host + 2):PORT" + path, malloc'd. */
+char *harness_host_url(const struct harness *h, int host, const char *path);
+/* "127.0.0.(host + 2):PORT", as the server log names the host (static). */
+const char *harness_host_name(const struct harness *h, int host);
+/* DIR/server.log and DIR/robots, malloc'd. */
+char *harness_server_log(const struct harness *h);
+char *harness_robots_dir(const struct harness *h);
 /* Stops the server by its pid and removes the directory. */
 void harness_stop(struct harness *h);
 
