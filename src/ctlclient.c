@@ -28,9 +28,7 @@ static double now_s(void)
   return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 }
 
-static int fail(struct ctlclient *client, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct ctlclient *client, int code, const char *fmt, ...)
+int ctlclient_fail(struct ctlclient *client, int code, const char *fmt, ...)
 {
   va_list ap;
 
@@ -65,15 +63,15 @@ static int wait_readable(struct ctlclient *client, double deadline)
     if(client->interrupted != NULL && *client->interrupted)
       return CTL_INTERRUPTED;
     if(left <= 0)
-      return fail(client, CTL_EXIT_UNREACHABLE,
-                  "%s: crawld did not answer within %g s", client->path,
-                  client->timeout_s);
+      return ctlclient_fail(client, CTL_EXIT_UNREACHABLE,
+                            "%s: crawld did not answer within %g s",
+                            client->path, client->timeout_s);
     rc = poll(&ready, 1, (int)(left * 1000) + 1);
     if(rc > 0)
       return 0;
     if(rc < 0 && errno != EINTR)
-      return fail(client, CTL_EXIT_ERROR, "%s: poll: %s", client->path,
-                  strerror(errno));
+      return ctlclient_fail(client, CTL_EXIT_ERROR, "%s: poll: %s",
+                            client->path, strerror(errno));
   }
 }
 
@@ -86,7 +84,7 @@ static int grow_buffer(struct ctlclient *client)
     capacity = CTLCLIENT_LINE_MAX + 1;
   bigger = realloc(client->buffer, capacity);
   if(bigger == NULL)
-    return fail(client, CTL_EXIT_ERROR, "out of memory");
+    return ctlclient_fail(client, CTL_EXIT_ERROR, "out of memory");
   client->buffer = bigger;
   client->capacity = capacity;
   return 0;
@@ -115,14 +113,14 @@ static int read_message(struct ctlclient *client, double deadline,
         return 0;
       json_decref(*message);
       *message = NULL;
-      return fail(client, CTL_EXIT_ERROR,
-                  "%s: crawld sent a line that is not a JSON object",
-                  client->path);
+      return ctlclient_fail(client, CTL_EXIT_ERROR,
+                            "%s: crawld sent a line that is not a JSON object",
+                            client->path);
     }
     if(client->len >= CTLCLIENT_LINE_MAX)
-      return fail(client, CTL_EXIT_ERROR,
-                  "%s: crawld sent a line longer than %d bytes", client->path,
-                  CTLCLIENT_LINE_MAX);
+      return ctlclient_fail(client, CTL_EXIT_ERROR,
+                            "%s: crawld sent a line longer than %d bytes",
+                            client->path, CTLCLIENT_LINE_MAX);
     if(client->capacity - client->len < 4096 && (rc = grow_buffer(client)))
       return rc;
     rc = wait_readable(client, deadline);
@@ -135,8 +133,8 @@ static int read_message(struct ctlclient *client, double deadline,
     if(got == 0 || (got < 0 && errno == ECONNRESET))
       return GOT_EOF;
     if(got < 0)
-      return fail(client, CTL_EXIT_UNREACHABLE, "%s: %s", client->path,
-                  strerror(errno));
+      return ctlclient_fail(client, CTL_EXIT_UNREACHABLE, "%s: %s",
+                            client->path, strerror(errno));
     client->len += (size_t)got;
   }
 }
@@ -153,7 +151,8 @@ static int connect_once(struct ctlclient *client,
 
   client->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if(client->fd < 0)
-    return fail(client, CTL_EXIT_ERROR, "socket: %s", strerror(errno));
+    return ctlclient_fail(client, CTL_EXIT_ERROR, "socket: %s",
+                          strerror(errno));
   /* connect() waits while crawld's listen backlog is full, for as long as
    * SO_SNDTIMEO lets it. */
   setsockopt(client->fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
@@ -162,17 +161,20 @@ static int connect_once(struct ctlclient *client,
     int error = errno;
 
     if(error == EACCES || error == EPERM)
-      return fail(client, CTL_EXIT_DENIED, "cannot connect to %s: %s",
-                  client->path, strerror(error));
+      return ctlclient_fail(client, CTL_EXIT_DENIED,
+                            "cannot connect to %s: %s", client->path,
+                            strerror(error));
     if(error == EAGAIN)
-      return fail(client, CTL_EXIT_UNREACHABLE,
-                  "cannot connect to %s: crawld did not accept within %g s",
-                  client->path, client->timeout_s);
-    return fail(client, CTL_EXIT_UNREACHABLE, "cannot connect to %s: %s%s",
-                client->path, strerror(error),
-                error == ENOENT || error == ECONNREFUSED || error == ENOTDIR
-                    ? " (is crawld running?)"
-                    : "");
+      return ctlclient_fail(
+          client, CTL_EXIT_UNREACHABLE,
+          "cannot connect to %s: crawld did not accept within %g s",
+          client->path, client->timeout_s);
+    return ctlclient_fail(
+        client, CTL_EXIT_UNREACHABLE, "cannot connect to %s: %s%s",
+        client->path, strerror(error),
+        error == ENOENT || error == ECONNREFUSED || error == ENOTDIR
+            ? " (is crawld running?)"
+            : "");
   }
   timeout = timeval_of(client->timeout_s);
   setsockopt(client->fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
@@ -181,14 +183,16 @@ static int connect_once(struct ctlclient *client,
     return rc;
   proto = json_object_get(greeting, "proto");
   if(!json_is_integer(proto))
-    rc = fail(client, CTL_EXIT_ERROR,
-              "%s: not a crawld control socket (its greeting has no proto)",
-              client->path);
+    rc = ctlclient_fail(
+        client, CTL_EXIT_ERROR,
+        "%s: not a crawld control socket (its greeting has no proto)",
+        client->path);
   else if(json_integer_value(proto) != CTL_PROTO)
-    rc = fail(client, CTL_EXIT_ERROR,
-              "%s: crawld speaks control protocol %" JSON_INTEGER_FORMAT
-              "; this crawlctl speaks %d",
-              client->path, json_integer_value(proto), CTL_PROTO);
+    rc = ctlclient_fail(
+        client, CTL_EXIT_ERROR,
+        "%s: crawld speaks control protocol %" JSON_INTEGER_FORMAT
+        "; this crawlctl speaks %d",
+        client->path, json_integer_value(proto), CTL_PROTO);
   json_decref(greeting);
   return rc;
 }
@@ -205,8 +209,9 @@ int ctlclient_open(struct ctlclient *client, const char *runtime_dir,
   client->timeout_s = timeout_s;
   if(snprintf(client->path, sizeof(client->path), "%s/%s", runtime_dir,
               socket_name) >= (int)sizeof(address.sun_path))
-    return fail(client, CTL_EXIT_USAGE, "%s/%s: path too long for a socket",
-                runtime_dir, socket_name);
+    return ctlclient_fail(client, CTL_EXIT_USAGE,
+                          "%s/%s: path too long for a socket", runtime_dir,
+                          socket_name);
   memcpy(address.sun_path, client->path, strlen(client->path) + 1);
   for(;;) {
     struct timespec pause = { 0, delay_ms * 1000000 };
@@ -219,10 +224,11 @@ int ctlclient_open(struct ctlclient *client, const char *runtime_dir,
     /* crawld accepts a client over its limit only to close it at once:
      * the others leave soon, so try again for a while. */
     if(now_s() + (double)delay_ms / 1000 >= deadline)
-      return fail(client, CTL_EXIT_UNREACHABLE,
-                  "%s: crawld closed every connection at once for %g s "
-                  "(too many clients?)",
-                  client->path, timeout_s);
+      return ctlclient_fail(
+          client, CTL_EXIT_UNREACHABLE,
+          "%s: crawld closed every connection at once for %g s "
+          "(too many clients?)",
+          client->path, timeout_s);
     nanosleep(&pause, NULL);
     if(delay_ms < 200)
       delay_ms *= 2;
@@ -250,7 +256,7 @@ int ctlclient_send(struct ctlclient *client, const char *cmd,
   if(line == NULL || json_dumpb(request, line, len, JSON_COMPACT) != len) {
     free(line);
     json_decref(request);
-    return fail(client, CTL_EXIT_ERROR, "out of memory");
+    return ctlclient_fail(client, CTL_EXIT_ERROR, "out of memory");
   }
   json_decref(request);
   line[len++] = '\n';
@@ -263,9 +269,10 @@ int ctlclient_send(struct ctlclient *client, const char *cmd,
       int error = errno;
 
       free(line);
-      return fail(client, CTL_EXIT_UNREACHABLE, "%s: %s", client->path,
-                  error == EAGAIN ? "crawld stopped reading requests"
-                                  : strerror(error));
+      return ctlclient_fail(client, CTL_EXIT_UNREACHABLE, "%s: %s",
+                            client->path,
+                            error == EAGAIN ? "crawld stopped reading requests"
+                                            : strerror(error));
     }
     sent += (size_t)put;
   }
@@ -279,17 +286,18 @@ int ctlclient_receive(struct ctlclient *client, long long id, json_t **reply)
   int rc = read_message(client, now_s() + client->timeout_s, reply);
 
   if(rc == GOT_EOF)
-    return fail(client, CTL_EXIT_UNREACHABLE,
-                "%s: crawld closed the connection", client->path);
+    return ctlclient_fail(client, CTL_EXIT_UNREACHABLE,
+                          "%s: crawld closed the connection", client->path);
   if(rc != 0)
     return rc;
   reply_id = json_object_get(*reply, "id");
   if(!json_is_integer(reply_id) || json_integer_value(reply_id) != id) {
     json_decref(*reply);
     *reply = NULL;
-    return fail(client, CTL_EXIT_ERROR,
-                "%s: crawld answered something else than request %lld",
-                client->path, id);
+    return ctlclient_fail(
+        client, CTL_EXIT_ERROR,
+        "%s: crawld answered something else than request %lld", client->path,
+        id);
   }
   return 0;
 }
@@ -306,13 +314,13 @@ int ctlclient_result(struct ctlclient *client, json_t *reply, json_t **result)
     if(json_is_object(*result))
       return 0;
     *result = NULL;
-    return fail(client, CTL_EXIT_ERROR, "%s: a reply without a result",
-                client->path);
+    return ctlclient_fail(client, CTL_EXIT_ERROR,
+                          "%s: a reply without a result", client->path);
   }
   if(code == NULL)
-    return fail(client, CTL_EXIT_ERROR, "%s: a failed reply without a code",
-                client->path);
-  fail(client, 0, "%s: %s", code, message != NULL ? message : "");
+    return ctlclient_fail(client, CTL_EXIT_ERROR,
+                          "%s: a failed reply without a code", client->path);
+  ctlclient_fail(client, 0, "%s: %s", code, message != NULL ? message : "");
   return strcmp(code, "permission_denied") == 0 ? CTL_EXIT_DENIED
                                                 : CTL_EXIT_ERROR;
 }

@@ -61,6 +61,11 @@ int ctlclient_result(struct ctlclient *client, json_t *reply, json_t **result);
  * *result (a new reference), or an exit code. */
 int ctlclient_call(struct ctlclient *client, const char *cmd,
                    const json_t *args, json_t **result);
+/* Formats a message into client->error and returns code. The commands
+ * use it for failures of their own too (a file submit cannot read), so
+ * that main() prints every message one way. */
+int ctlclient_fail(struct ctlclient *client, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void ctlclient_close(struct ctlclient *client);
 
 #endif

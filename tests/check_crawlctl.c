@@ -41,7 +41,7 @@
 #define JOB_ID_LINE_PATTERN "^" JOB_ID "\n$"
 /* The unprivileged user of the permission test. */
 #define NOBODY 65534
-/* What crawlctl writes around a live view on a terminal (crawlctl.c). */
+/* What crawlctl writes around a terminal's live view (crawlctl_watch.c). */
 #define SCREEN_ENTER "\033[?1049h\033[?25l"
 #define SCREEN_LEAVE "\033[?1049l\033[?25h"
 
