@@ -160,6 +160,28 @@ static json_t *last_compare(const struct service *svc)
   return json_is_object(summary) ? summary : json_null();
 }
 
+/* What hosts are waiting for, and what robots.txt did. */
+static json_t *politeness(const struct service *svc)
+{
+  struct frontier_counts counts;
+
+  frontier_counts(svc->frontier, &counts);
+  return json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+      "hosts", (json_int_t)counts.hosts, "hosts_active",
+      (json_int_t)counts.hosts_active, "hosts_waiting",
+      (json_int_t)counts.hosts_waiting, "hosts_backed_off",
+      (json_int_t)counts.hosts_backed_off, "hosts_robots_wait",
+      (json_int_t)counts.hosts_robots_wait, "queued",
+      (json_int_t)counts.queued, "spilled", (json_int_t)counts.spilled,
+      "retries", (json_int_t)counts.retries, "backoffs",
+      (json_int_t)counts.backoffs, "delay_waits",
+      (json_int_t)counts.delay_waits, "robots_fetches",
+      (json_int_t)counts.robots_fetches, "robots_denied",
+      (json_int_t)counts.robots_denied, "robots_unavailable",
+      (json_int_t)counts.robots_unavailable);
+}
+
 static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
                        struct ctl_reply *reply)
 {
@@ -214,8 +236,56 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
   if(result != NULL) {
     add_performance(svc, result);
     json_object_set_new(result, "last_compare", last_compare(svc));
+    json_object_set_new(result, "politeness", politeness(svc));
   }
   reply->result = result;
+}
+
+/* Hosts listed when the request names no limit, and at most. */
+#define HOSTS_DEFAULT 20
+#define HOSTS_MAX 1000
+
+static void run_hosts(void *owner, json_t *args, const struct ctl_peer *peer,
+                      struct ctl_reply *reply)
+{
+  struct service *svc = owner;
+  json_t *limit = json_object_get(args, "limit");
+  struct frontier_host_info *hosts;
+  json_int_t max = HOSTS_DEFAULT;
+  json_t *list;
+  size_t count;
+
+  (void)peer;
+  if(limit != NULL) {
+    max = json_is_integer(limit) ? json_integer_value(limit) : 0;
+    if(max < 1 || max > HOSTS_MAX) {
+      reply->error_code = "bad_request";
+      snprintf(reply->message, sizeof(reply->message),
+               "hosts: limit must be a whole number from 1 to %d", HOSTS_MAX);
+      return;
+    }
+  }
+  hosts = calloc((size_t)max, sizeof(*hosts));
+  list = json_array();
+  if(hosts == NULL || list == NULL) {
+    free(hosts);
+    json_decref(list);
+    return;
+  }
+  count = frontier_hosts(svc->frontier, hosts, (size_t)max);
+  for(size_t i = 0; i < count; i++)
+    json_array_append_new(
+        list, json_pack("{s:s, s:I, s:i, s:I, s:f, s:f, s:i, s:s}", "host",
+                        hosts[i].key, "queued", (json_int_t)hosts[i].queued,
+                        "in_flight", hosts[i].in_flight, "delay_ms",
+                        (json_int_t)hosts[i].delay_ms, "backoff_s",
+                        (double)hosts[i].backoff_ms / 1000.0, "next_s",
+                        (double)hosts[i].next_ms / 1000.0, "failures",
+                        hosts[i].failures, "robots", hosts[i].robots));
+  free(hosts);
+  reply->result =
+      json_pack("{s:I, s:o}", "hosts_total",
+                (json_int_t)frontier_host_count(svc->frontier), "hosts", list);
 }
 
 static void run_jobs(void *owner, json_t *args, const struct ctl_peer *peer,
@@ -439,6 +509,7 @@ const struct ctl_command service_commands[] = {
   { "jobs", false, false, run_jobs },
   { "job", false, false, run_job },
   { "workers", false, false, run_workers },
+  { "hosts", false, false, run_hosts },
   { "stats", false, false, run_stats },
   { "watch", false, true, run_watch },
   { "submit", true, false, run_submit },

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crawlctl_cmd.h"
@@ -46,6 +47,29 @@ static int run_job(struct ctlclient *client, const struct cli *cli,
   return rc;
 }
 
+/* hosts [N]: the N busiest (crawld's default without N). */
+static int run_hosts(struct ctlclient *client, const struct cli *cli,
+                     char **args, int count)
+{
+  json_t *request = NULL;
+  char *end = NULL;
+  long limit;
+  int rc;
+
+  if(count == 1) {
+    limit = strtol(args[0], &end, 10);
+    if(end == args[0] || *end != '\0' || limit < 1 || limit > 1000) {
+      fprintf(stderr, "crawlctl: hosts: N must be a whole number from 1 to "
+                      "1000\n");
+      return 2;
+    }
+    request = json_pack("{s:i}", "limit", (int)limit);
+  }
+  rc = cmd_show(client, cli, "hosts", request, print_hosts);
+  json_decref(request);
+  return rc;
+}
+
 /* In the order --help lists them. */
 static const struct cmd_entry commands[] = {
   { "status", false, 0, 0, "", "state, counters, throughput and latency",
@@ -55,6 +79,9 @@ static const struct cmd_entry commands[] = {
   { "job", false, 1, 1, "ID", "one job's progress", run_job, NULL },
   { "workers", false, 0, 0, "", "every worker and what it has done", NULL,
     print_workers },
+  { "hosts", false, 0, 1, "[N]",
+    "the N busiest hosts: queued, in flight, delay, backoff, robots.txt",
+    run_hosts, NULL },
   { "stats", false, 0, 0, "", "every counter, by worker kind", NULL,
     print_stats },
   { "watch", false, 0, 1, "[JOB]", "a live view, redrawn every second",

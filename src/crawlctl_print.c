@@ -123,6 +123,22 @@ void print_status(json_t *status, json_t *stats)
          fmt_bytes(fmt_at(status, "bytes")).s);
   print_counts("errors", fmt_at(status, "errors_by_code"));
   print_counts("statuses", fmt_at(status, "status_classes"));
+  printf("%-12s%s known, %s active, %s waiting, %s backed off, %s waiting "
+         "for robots.txt\n",
+         "hosts", fmt_number(fmt_at(status, "politeness.hosts"), 0).s,
+         fmt_number(fmt_at(status, "politeness.hosts_active"), 0).s,
+         fmt_number(fmt_at(status, "politeness.hosts_waiting"), 0).s,
+         fmt_number(fmt_at(status, "politeness.hosts_backed_off"), 0).s,
+         fmt_number(fmt_at(status, "politeness.hosts_robots_wait"), 0).s);
+  printf("%-12s%s fetched, %s URLs denied, %s URLs unavailable\n",
+         "robots.txt",
+         fmt_number(fmt_at(status, "politeness.robots_fetches"), 0).s,
+         fmt_number(fmt_at(status, "politeness.robots_denied"), 0).s,
+         fmt_number(fmt_at(status, "politeness.robots_unavailable"), 0).s);
+  printf("%-12s%s retries, %s backoffs, %s spilled to disk\n", "politeness",
+         fmt_number(fmt_at(status, "politeness.retries"), 0).s,
+         fmt_number(fmt_at(status, "politeness.backoffs"), 0).s,
+         fmt_number(fmt_at(status, "politeness.spilled"), 0).s);
 
   /* status counts workers per kind only: the total is added up here. */
   for(int k = 0; k < 2; k++) {
@@ -283,6 +299,30 @@ void print_workers(json_t *result)
            fmt_number(fmt_at(worker, "cpu_s"), 2).s,
            fmt_number(fmt_at(worker, "rss_kb"), 0).s);
   }
+}
+
+void print_hosts(json_t *result)
+{
+  size_t index;
+  json_t *host;
+
+  printf("%-40s %9s %9s %9s %10s %8s %8s %-11s\n", "HOST", "QUEUED",
+         "IN FLIGHT", "DELAY MS", "BACKOFF S", "NEXT S", "FAILURES",
+         "ROBOTS.TXT");
+  json_array_foreach(fmt_at(result, "hosts"), index, host)
+  {
+    printf("%-40s %9s %9s %9s %10s %8s %8s %-11s\n",
+           fmt_str(fmt_at(host, "host")),
+           fmt_number(fmt_at(host, "queued"), 0).s,
+           fmt_number(fmt_at(host, "in_flight"), 0).s,
+           fmt_number(fmt_at(host, "delay_ms"), 0).s,
+           fmt_number(fmt_at(host, "backoff_s"), 1).s,
+           fmt_number(fmt_at(host, "next_s"), 1).s,
+           fmt_number(fmt_at(host, "failures"), 0).s,
+           fmt_str(fmt_at(host, "robots")));
+  }
+  printf("%zu of %s hosts\n", json_array_size(fmt_at(result, "hosts")),
+         fmt_number(fmt_at(result, "hosts_total"), 0).s);
 }
 
 void print_state(json_t *result)

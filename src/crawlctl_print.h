@@ -20,6 +20,7 @@ void print_stats(json_t *stats);
 void print_jobs(json_t *result);
 void print_job(json_t *job);
 void print_workers(json_t *result);
+void print_hosts(json_t *result);
 /* The state pause, resume and drain leave crawld in. */
 void print_state(json_t *result);
 void print_submitted(json_t *result);

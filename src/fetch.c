@@ -24,8 +24,13 @@ struct fetch {
   struct fetch *next;
   uint64_t task_id;
   int attempt;
+  bool robots; /* a robots.txt fetch: its body is kept and sent up */
   char *url;
-  int64_t max_body_bytes;
+  int64_t max_body_bytes; /* this transfer's cap */
+  int64_t policy_max_body_bytes;
+  long policy_max_redirects;
+  char *body; /* robots.txt fetches: the kept body, PROTO_ROBOTS_MAX_BYTES */
+  size_t body_len;
   int cpu_work;
   const struct netpolicy *networks; /* the worker's, for open_socket */
   char denied[96]; /* why a connection was refused, if one was */
@@ -146,13 +151,17 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
   size_t kept = len;
   uint64_t room = (uint64_t)fetch->max_body_bytes - fetch->bytes;
 
-  if(!fetch->body_started)
+  if(!fetch->body_started && !fetch->robots)
     start_body(fetch);
   if(kept > room) {
     kept = (size_t)room;
     fetch->truncated = true;
   }
   fetch->bytes += kept;
+  if(fetch->robots) {
+    memcpy(fetch->body + fetch->body_len, data, kept);
+    fetch->body_len += kept;
+  }
   EVP_DigestUpdate(fetch->sha256, data, kept);
   burn_cpu(fetch, data, kept);
   if(fetch->scanning && !fetch->html_done) {
@@ -251,6 +260,8 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
   if(fetch == NULL)
     return NULL;
   fetch->max_body_bytes = policy->max_body_bytes;
+  fetch->policy_max_body_bytes = policy->max_body_bytes;
+  fetch->policy_max_redirects = policy->max_redirects;
   fetch->cpu_work = policy->cpu_work;
   fetch->networks = networks;
   fetch->sha256 = EVP_MD_CTX_new();
@@ -279,16 +290,31 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
 }
 
 int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
-                int attempt)
+                int attempt, bool robots)
 {
   char *copy = strdup(url);
+  /* RFC 9309 2.3.1.2: five redirects at least; 2.5: 500 KiB at least. */
+  long max_redirects = robots ? 5 : fetch->policy_max_redirects;
 
   if(copy == NULL ||
      EVP_DigestInit_ex(fetch->sha256, fetch->sha256_md, NULL) != 1 ||
-     curl_easy_setopt(fetch->easy, CURLOPT_URL, copy) != CURLE_OK) {
+     curl_easy_setopt(fetch->easy, CURLOPT_URL, copy) != CURLE_OK ||
+     curl_easy_setopt(fetch->easy, CURLOPT_MAXREDIRS, max_redirects) !=
+         CURLE_OK) {
     free(copy);
     return -1;
   }
+  if(robots && fetch->body == NULL) {
+    fetch->body = malloc(PROTO_ROBOTS_MAX_BYTES);
+    if(fetch->body == NULL) {
+      free(copy);
+      return -1;
+    }
+  }
+  fetch->robots = robots;
+  fetch->body_len = 0;
+  fetch->max_body_bytes =
+      robots ? PROTO_ROBOTS_MAX_BYTES : fetch->policy_max_body_bytes;
   free(fetch->url);
   fetch->url = copy;
   fetch->task_id = task_id;
@@ -346,6 +372,7 @@ void fetch_free(struct fetch *fetch)
   EVP_MD_CTX_free(fetch->sha256);
   EVP_MD_free(fetch->sha256_md);
   html_extract_free(fetch->html);
+  free(fetch->body);
   free(fetch->url);
   free(fetch);
 }
@@ -504,7 +531,11 @@ void fetch_finish(struct fetch *fetch, CURLcode result,
     snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
     record.error_message = http_error;
   }
-  proto_result_encode(out, fetch->task_id, &record);
+  if(fetch->robots)
+    proto_result_encode_body(out, fetch->task_id, &record, fetch->body,
+                             fetch->body_len);
+  else
+    proto_result_encode(out, fetch->task_id, &record);
 }
 
 void fetch_fail(uint64_t task_id, const char *url, int attempt,

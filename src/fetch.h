@@ -9,6 +9,7 @@
 #ifndef CRAWLD_FETCH_H
 #define CRAWLD_FETCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <curl/curl.h>
@@ -36,10 +37,12 @@ CURLcode fetch_transfer_options(CURL *easy, const struct fetch_policy *policy);
  * tenth of a worker's CPU on small pages. */
 struct fetch *fetch_new(const struct fetch_policy *policy,
                         const struct netpolicy *networks);
-/* Readies the handle for url, forgetting the transfer before it. 0, or -1
- * when memory runs out. */
+/* Readies the handle for url, forgetting the transfer before it; a robots
+ * fetch follows at most 5 redirects and keeps at most PROTO_ROBOTS_MAX_BYTES
+ * of the body, which its result line carries. 0, or -1 when memory runs
+ * out. */
 int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
-                int attempt);
+                int attempt, bool robots);
 CURL *fetch_easy(const struct fetch *fetch);
 /* The fetch whose easy handle this is. */
 struct fetch *fetch_from_easy(CURL *easy);

@@ -12,6 +12,9 @@
 #include "hostkey.h"
 #include "job.h"
 #include "log.h"
+#include "proto.h"
+#include "robots.h"
+#include "sites.h"
 #include "spill.h"
 
 /* A host keeps at least this many tasks in memory before any of its URLs
@@ -21,6 +24,9 @@
 #define READ_PAST_BATCH 256
 /* Idle hosts are forgotten this often, once their delay has passed. */
 #define SWEEP_INTERVAL_MS 10000
+/* A site whose robots.txt could not be had is refused this long before it
+ * is tried again. */
+#define ROBOTS_UNAVAILABLE_MS (10 * 60 * 1000)
 
 /* One job's URLs for one host. The jobs that share a host take turns, so
  * that a job is not held up behind another's thousands of URLs. */
@@ -46,6 +52,8 @@ struct host {
   long long backoff_until_ms; /* monotonic: backed off until then */
   int failures;               /* 429s, 503s and failures in a row */
   int heap_index;             /* in the ready heap, or -1 */
+  long crawl_delay_ms;        /* the longest Crawl-delay of its sites */
+  struct site *robots_wait;   /* its next URL waits for this robots.txt */
   uint64_t last_start;        /* the fetch start count when it last began
                                  one: of two hosts due at once, the one that
                                  waited longer goes first */
@@ -53,6 +61,7 @@ struct host {
 
 struct job_slot {
   struct job *job;  /* NULL: a free slot */
+  bool robots;      /* obeys robots.txt */
   long long queued; /* its tasks in memory */
   long long spilled;
   long long in_flight;
@@ -66,7 +75,12 @@ struct frontier {
   int max_attempts;
   long max_retry_after_s;
   long backoff_base_ms;
+  bool robots; /* the default for jobs, for what crawlctl hosts shows */
+  long robots_cache_ms;
+  long max_crawl_delay_ms;
+  char product_token[128]; /* the robots.txt user-agent we answer to */
   struct hostkey *hostkey;
+  struct sites *sites;
   struct spill *spill;
   struct host **buckets; /* hash table of every known host */
   size_t bucket_count;   /* a power of two */
@@ -83,6 +97,13 @@ struct frontier {
   struct frontier_counts counts; /* the running totals */
   uint64_t jitter_state;
 };
+
+static int put_back(struct frontier *frontier, struct host *host,
+                    struct task *task);
+static long host_delay(const struct frontier *frontier,
+                       const struct host *host);
+static void forget_if_idle(struct frontier *frontier, struct host *host,
+                           long long now);
 
 static long long now_ms(void)
 {
@@ -320,14 +341,15 @@ static void drop_queue(struct host *host, struct host_queue *queue)
 static bool forgettable(const struct host *host, long long now)
 {
   return !has_work(host) && host->in_flight == 0 && host_time(host) <= now &&
-         host->heap_index < 0;
+         host->heap_index < 0 && host->robots_wait == NULL;
 }
 
 /* Puts the host in the heap, moves it there or takes it out, as its state
  * now says. */
 static void host_changed(struct frontier *frontier, struct host *host)
 {
-  bool ready = has_work(host) && host->in_flight < frontier->per_host;
+  bool ready = has_work(host) && host->in_flight < frontier->per_host &&
+               host->robots_wait == NULL;
 
   if(ready && host->heap_index < 0) {
     if(heap_push(frontier, host) < 0)
@@ -417,17 +439,21 @@ static struct job_slot *slot_of(struct frontier *frontier,
   return &frontier->jobs[task->job_slot];
 }
 
-/* Answers a task the frontier cannot queue: bad_url, with why. */
-static void reject(struct frontier *frontier, struct task *task,
-                   const char *why)
+/* Answers a task with a record of the frontier's own: a URL it cannot
+ * queue, or one that robots.txt refuses. */
+static void record_error(struct frontier *frontier, struct task *task,
+                         enum result_error error, const char *why)
 {
   struct result_record record = { 0 };
   struct result_summary answer = { 0 };
   struct jsonw text = { 0 };
 
+  sites_unref(task->site);
+  task->site = NULL;
+  task->host = NULL;
   record.url = task->url;
   record.attempt = task->attempt;
-  record.error = RESULT_ERR_BAD_URL;
+  record.error = error;
   record.error_message = why;
   clock_gettime(CLOCK_REALTIME, &record.fetched_at);
   result_encode(&record, &text);
@@ -450,18 +476,25 @@ static void enqueue(struct frontier *frontier, struct job_slot *slot,
   struct host *host;
 
   if(hostkey_of(frontier->hostkey, task->url, authority, key) < 0) {
-    reject(frontier, task,
-           "URL has no host crawld can name (or one longer "
-           "than 300 bytes)");
+    record_error(frontier, task, RESULT_ERR_BAD_URL,
+                 "URL has no host crawld can name (or one longer "
+                 "than 300 bytes)");
     return;
   }
   host = find_host(frontier, key, true);
   queue = host != NULL ? queue_of(host, task->job_slot, true) : NULL;
   if(queue == NULL) {
-    reject(frontier, task, "out of memory queueing it");
+    record_error(frontier, task, RESULT_ERR_BAD_URL,
+                 "out of memory queueing it");
     return;
   }
   task->host = host;
+  task->site = sites_ref(frontier->sites, authority);
+  if(task->site == NULL) {
+    record_error(frontier, task, RESULT_ERR_BAD_URL,
+                 "out of memory queueing it");
+    return;
+  }
   if(queue->spilled.count == 0 &&
      (slot->queued < FRONTIER_READAHEAD || queue->queued < HOST_MEMORY_MIN)) {
     push_back(host, queue, task);
@@ -482,6 +515,7 @@ static void enqueue(struct frontier *frontier, struct job_slot *slot,
     else {
       host->spilled++;
       slot->spilled++;
+      sites_unref(task->site);
       task_free(task);
     }
   }
@@ -526,13 +560,15 @@ static void read_jobs(struct frontier *frontier, bool hungry)
     frontier->job_cursor = (frontier->job_cursor + 1) % frontier->job_count;
 }
 
-int frontier_add_job(struct frontier *frontier, struct job *job)
+int frontier_add_job(struct frontier *frontier, struct job *job,
+                     bool obey_robots)
 {
   struct job_slot *jobs;
 
   for(int i = 0; i < frontier->job_count; i++) {
     if(frontier->jobs[i].job == NULL) {
-      frontier->jobs[i] = (struct job_slot){ .job = job };
+      frontier->jobs[i] =
+          (struct job_slot){ .job = job, .robots = obey_robots };
       return 0;
     }
   }
@@ -541,7 +577,8 @@ int frontier_add_job(struct frontier *frontier, struct job *job)
   if(jobs == NULL)
     return -1;
   frontier->jobs = jobs;
-  frontier->jobs[frontier->job_count++] = (struct job_slot){ .job = job };
+  frontier->jobs[frontier->job_count++] =
+      (struct job_slot){ .job = job, .robots = obey_robots };
   return 0;
 }
 
@@ -555,6 +592,23 @@ void frontier_remove_job(struct frontier *frontier, struct job *job)
 
 /* --- dispatch -------------------------------------------------------------
  */
+
+/* A reference to the site of a URL that was queued before (so its host
+ * can be named). Without memory for it the URL would be lost. */
+static struct site *site_of(struct frontier *frontier, const char *url)
+{
+  char authority[HOSTKEY_MAX];
+  char key[HOSTKEY_MAX];
+  struct site *site = NULL;
+
+  if(hostkey_of(frontier->hostkey, url, authority, key) == 0)
+    site = sites_ref(frontier->sites, authority);
+  if(site == NULL) {
+    log_err("frontier: out of memory reading back %s", url);
+    abort();
+  }
+  return site;
+}
 
 /* The oldest task of the next job's queue in turn: from memory, else back
  * from the spill. */
@@ -604,10 +658,10 @@ static struct task *take_task(struct frontier *frontier, struct host *host)
     task->job_slot = (int)entry.job_slot;
     task->job = frontier->jobs[entry.job_slot].job;
     task->host = host;
+    task->site = site_of(frontier, task->url);
   }
   if(queue_empty(queue))
     drop_queue(host, queue);
-  frontier->jobs[task->job_slot].in_flight++;
   return task;
 }
 
@@ -619,33 +673,157 @@ static void arm_wakeup(struct frontier *frontier, long long at, long long now)
   event_add(frontier->wakeup, &delay);
 }
 
+/* A task for the site's robots.txt, fetched as one of host's fetches. */
+static struct task *robots_task(struct frontier *frontier, struct host *host,
+                                struct site *site)
+{
+  char url[HOSTKEY_MAX + 16];
+  struct task *task;
+
+  snprintf(url, sizeof(url), "%s/robots.txt", site->authority);
+  task = task_new(url, strlen(url), NULL, -1);
+  if(task == NULL)
+    return NULL;
+  task->robots = true;
+  task->job_slot = -1;
+  task->host = host;
+  task->site = site;
+  site->refs++;
+  site->state = SITE_FETCHING;
+  frontier->counts.robots_fetches++;
+  return task;
+}
+
+/* The path and query of an http(s) URL that libcurl accepted, for
+ * robots_allowed(): what follows the authority, without the fragment. */
+static const char *url_path(const char *url, size_t *len)
+{
+  const char *authority = strstr(url, "://");
+  const char *path;
+  const char *fragment;
+
+  authority = authority != NULL ? authority + 3 : url;
+  path = authority + strcspn(authority, "/?#");
+  fragment = strchr(path, '#');
+  *len = fragment != NULL ? (size_t)(fragment - path) : strlen(path);
+  return path;
+}
+
+enum robots_verdict {
+  ROBOTS_GO,   /* fetch it */
+  ROBOTS_WAIT, /* the site's robots.txt comes first */
+  ROBOTS_DONE  /* refused: its record is written */
+};
+
+/* What the site's robots.txt says of a task taken from host. */
+static enum robots_verdict check_robots(struct frontier *frontier,
+                                        struct host *host, struct task *task,
+                                        long long now)
+{
+  struct site *site = task->site;
+  const char *rule = "";
+  char why[HOSTKEY_MAX + 256];
+  const char *path;
+  size_t path_len;
+
+  if(!frontier->jobs[task->job_slot].robots || site == NULL)
+    return ROBOTS_GO;
+  if((site->state == SITE_KNOWN || site->state == SITE_UNAVAILABLE) &&
+     site->expires_ms <= now)
+    site->state = SITE_UNKNOWN;
+  switch(site->state) {
+    case SITE_UNKNOWN:
+    case SITE_FETCHING:
+      return ROBOTS_WAIT;
+    case SITE_UNAVAILABLE:
+      snprintf(why, sizeof(why), "robots.txt of %s %s", site->authority,
+               site->why);
+      frontier->counts.robots_unavailable++;
+      record_error(frontier, task, RESULT_ERR_ROBOTS_UNAVAILABLE, why);
+      return ROBOTS_DONE;
+    case SITE_KNOWN:
+      break;
+  }
+  if(site->crawl_delay_ms > host->crawl_delay_ms)
+    host->crawl_delay_ms = site->crawl_delay_ms;
+  path = url_path(task->url, &path_len);
+  if(robots_allowed(site->rules, path, path_len, &rule))
+    return ROBOTS_GO;
+  snprintf(why, sizeof(why), "robots.txt of %s: %s", site->authority, rule);
+  frontier->counts.robots_denied++;
+  record_error(frontier, task, RESULT_ERR_ROBOTS_DENIED, why);
+  return ROBOTS_DONE;
+}
+
+/* The task starts as one of host's fetches. */
+static struct task *start(struct frontier *frontier, struct host *host,
+                          struct task *task, long long now)
+{
+  long delay = host_delay(frontier, host);
+
+  host->in_flight++;
+  if(task->job_slot >= 0)
+    frontier->jobs[task->job_slot].in_flight++;
+  host->next_start_ms = now + delay;
+  host->last_start = ++frontier->starts;
+  host_changed(frontier, host);
+  return task;
+}
+
 struct task *frontier_next(struct frontier *frontier)
 {
   long long now = now_ms();
-  struct host *host;
-  struct task *task;
 
   read_jobs(frontier, false);
   if(frontier->heap_len == 0 || host_time(frontier->heap[0]) > now)
     read_jobs(frontier, true);
-  if(frontier->heap_len == 0)
-    return NULL;
-  host = frontier->heap[0];
-  if(host_time(host) > now) {
-    frontier->counts.delay_waits++;
-    arm_wakeup(frontier, host_time(host), now);
-    return NULL;
+  while(frontier->heap_len > 0) {
+    struct host *host = frontier->heap[0];
+    struct task *task;
+    struct site *site;
+
+    if(host_time(host) > now) {
+      frontier->counts.delay_waits++;
+      arm_wakeup(frontier, host_time(host), now);
+      return NULL;
+    }
+    task = take_task(frontier, host);
+    if(task == NULL) {
+      /* The spill could not be read: try again at the next turn. */
+      heap_remove(frontier, host);
+      return NULL;
+    }
+    switch(check_robots(frontier, host, task, now)) {
+      case ROBOTS_GO:
+        return start(frontier, host, task, now);
+      case ROBOTS_DONE:
+        host_changed(frontier, host);
+        forget_if_idle(frontier, host, now);
+        continue;
+      case ROBOTS_WAIT:
+        break;
+    }
+    /* Its host waits for the site's robots.txt, fetched as one of the
+     * host's fetches unless it is being fetched already. */
+    site = task->site;
+    if(put_back(frontier, host, task) < 0) {
+      log_err("frontier: out of memory requeueing %s", task->url);
+      abort();
+    }
+    host->robots_wait = site;
+    if(site->state == SITE_FETCHING) {
+      host_changed(frontier, host);
+      continue;
+    }
+    task = robots_task(frontier, host, site);
+    if(task == NULL) {
+      host->robots_wait = NULL;
+      host_changed(frontier, host);
+      return NULL;
+    }
+    return start(frontier, host, task, now);
   }
-  task = take_task(frontier, host);
-  if(task == NULL) {
-    host_changed(frontier, host);
-    return NULL;
-  }
-  host->in_flight++;
-  host->next_start_ms = now + frontier->host_delay_ms;
-  host->last_start = ++frontier->starts;
-  host_changed(frontier, host);
-  return task;
+  return NULL;
 }
 
 /* --- answers --------------------------------------------------------------
@@ -669,12 +847,29 @@ static bool transient(const struct result_summary *answer)
   }
 }
 
-/* The task leaves its host's and its job's in-flight counts. */
+static long host_delay(const struct frontier *frontier,
+                       const struct host *host)
+{
+  return frontier->host_delay_ms > host->crawl_delay_ms
+             ? frontier->host_delay_ms
+             : host->crawl_delay_ms;
+}
+
+/* The task leaves its host's and its job's in-flight counts. The host's
+ * delay runs from its answer too: a request the server got late (a new
+ * connection, a busy machine) does not bring the next one closer to it
+ * than the delay. */
 static struct host *land(struct frontier *frontier, struct task *task)
 {
   struct host *host = task->host;
   struct job_slot *slot = slot_of(frontier, task);
 
+  if(host != NULL && host_delay(frontier, host) > 0) {
+    long long after = now_ms() + host_delay(frontier, host);
+
+    if(after > host->next_start_ms)
+      host->next_start_ms = after;
+  }
   if(host != NULL && host->in_flight > 0)
     host->in_flight--;
   if(host != NULL && slot != NULL && slot->in_flight > 0)
@@ -702,15 +897,124 @@ static void forget_if_idle(struct frontier *frontier, struct host *host,
     free_host(frontier, host);
 }
 
+/* Whether a robots.txt answer means the site could not be reached, or is
+ * overloaded (429, 5xx), rather than that it has no robots.txt for us
+ * (another 4xx, too many redirects, a redirect off http and https). */
+static bool robots_unreachable(const struct result_summary *answer)
+{
+  switch(answer->error) {
+    case RESULT_OK:
+    case RESULT_ERR_TOO_LARGE: /* cut at 500 KiB: what came is parsed */
+    case RESULT_ERR_TOO_MANY_REDIRECTS:
+    case RESULT_ERR_PROTOCOL_DENIED:
+    /* deny_networks keeps us off the address whatever robots.txt says: the
+     * URLs get their own address_denied. */
+    case RESULT_ERR_ADDRESS_DENIED:
+      return false;
+    case RESULT_ERR_HTTP_ERROR:
+      return answer->status == 429 || answer->status >= 500;
+    default:
+      return true;
+  }
+}
+
+/* The rules a robots.txt answer gives: parsed from a 2xx body, else
+ * (4xx, 3xx, redirects gone astray) none, which allows everything. NULL
+ * when memory runs out. */
+static struct robots *robots_rules(const struct frontier *frontier,
+                                   const struct result_summary *answer)
+{
+  struct robots *rules;
+  size_t len = 0;
+  char *body;
+
+  if(answer->status < 200 || answer->status > 299)
+    return robots_allow_all();
+  if(answer->body == NULL)
+    return robots_parse("", 0, frontier->product_token);
+  body = proto_body_decode(answer->body, answer->body_len, &len);
+  if(body == NULL)
+    return NULL;
+  rules = robots_parse(body, len, frontier->product_token);
+  free(body);
+  return rules;
+}
+
+/* A robots.txt fetch has come back: its site becomes known, is fetched
+ * again after a backoff, or after max_attempts failures is unavailable
+ * for a while; the host that waited for it goes on. */
+static void robots_answered(struct frontier *frontier, struct task *task,
+                            const struct result_summary *answer)
+{
+  struct host *host = land(frontier, task);
+  struct site *site = task->site;
+  long long now = now_ms();
+  struct robots *rules = NULL;
+  bool throttled = answer->status == 429 || answer->status == 503;
+
+  if(!robots_unreachable(answer))
+    rules = robots_rules(frontier, answer);
+  if(rules != NULL) {
+    long delay = robots_crawl_delay_ms(rules);
+
+    robots_free(site->rules);
+    site->rules = rules;
+    site->state = SITE_KNOWN;
+    site->failures = 0;
+    site->expires_ms = now + frontier->robots_cache_ms;
+    site->crawl_delay_ms = delay > frontier->max_crawl_delay_ms
+                               ? frontier->max_crawl_delay_ms
+                           : delay > 0 ? delay
+                                       : 0;
+    /* The robots.txt request itself was the host's last start: the delay
+     * holds from it (from its answer, to be sure) too. */
+    if(site->crawl_delay_ms > host->crawl_delay_ms)
+      host->crawl_delay_ms = site->crawl_delay_ms;
+    if(now + host->crawl_delay_ms > host->next_start_ms)
+      host->next_start_ms = now + host->crawl_delay_ms;
+  }
+  else if(++site->failures < frontier->max_attempts) {
+    site->state = SITE_UNKNOWN;
+    back_off(frontier, host, throttled ? answer->retry_after_s : 0, now);
+  }
+  else {
+    /* No backoff: nothing of the site is fetched now, and its URLs get
+     * their records at once. */
+    if(answer->status > 0)
+      snprintf(site->why, sizeof(site->why),
+               "answered HTTP %ld %d times in a row", answer->status,
+               site->failures);
+    else
+      snprintf(site->why, sizeof(site->why),
+               "could not be fetched %d times in a row (last: %s)",
+               site->failures, result_error_name(answer->error));
+    site->state = SITE_UNAVAILABLE;
+    site->failures = 0;
+    site->expires_ms = now + ROBOTS_UNAVAILABLE_MS;
+  }
+  if(host->robots_wait == site)
+    host->robots_wait = NULL;
+  host_changed(frontier, host);
+  sites_unref(site);
+  task_free(task);
+}
+
 enum frontier_verdict frontier_answered(struct frontier *frontier,
                                         struct task *task,
                                         const struct result_summary *answer)
 {
-  struct host *host = land(frontier, task);
+  struct host *host;
   long long now = now_ms();
   bool throttled = answer->status == 429 || answer->status == 503;
   struct job_slot *slot;
 
+  if(task->robots) {
+    robots_answered(frontier, task, answer);
+    return FRONTIER_KEPT;
+  }
+  host = land(frontier, task);
+  sites_unref(task->site);
+  task->site = NULL;
   if(host == NULL)
     return FRONTIER_COMMIT;
   if(throttled || transient(answer)) {
@@ -724,9 +1028,10 @@ enum frontier_verdict frontier_answered(struct frontier *frontier,
      task->attempt < frontier->max_attempts && slot != NULL &&
      put_back(frontier, host, task) == 0) {
     task->attempt++;
+    task->site = site_of(frontier, task->url);
     frontier->counts.retries++;
     host_changed(frontier, host);
-    return FRONTIER_RETRY;
+    return FRONTIER_KEPT;
   }
   host_changed(frontier, host);
   forget_if_idle(frontier, host, now);
@@ -738,6 +1043,16 @@ void frontier_requeue(struct frontier *frontier, struct task *task)
 {
   struct host *host = land(frontier, task);
 
+  if(task->robots) {
+    /* Its worker died: fetch the site's robots.txt again. */
+    task->site->state = SITE_UNKNOWN;
+    if(host->robots_wait == task->site)
+      host->robots_wait = NULL;
+    host_changed(frontier, host);
+    sites_unref(task->site);
+    task_free(task);
+    return;
+  }
   /* Without memory for a queue the URL would be lost: that is fatal. */
   if(host == NULL || slot_of(frontier, task) == NULL ||
      put_back(frontier, host, task) < 0) {
@@ -786,6 +1101,7 @@ static void on_sweep(evutil_socket_t fd, short events, void *arg)
       host = next;
     }
   }
+  sites_sweep(frontier->sites, now);
 }
 
 void frontier_configure(struct frontier *frontier,
@@ -796,6 +1112,11 @@ void frontier_configure(struct frontier *frontier,
   frontier->max_attempts = opts->max_attempts;
   frontier->max_retry_after_s = opts->max_retry_after_s;
   frontier->backoff_base_ms = opts->backoff_base_ms;
+  frontier->robots = opts->robots;
+  frontier->robots_cache_ms = opts->robots_cache_s * 1000;
+  frontier->max_crawl_delay_ms = opts->max_crawl_delay_ms;
+  robots_product_token(opts->fetch.user_agent, frontier->product_token,
+                       sizeof(frontier->product_token));
 }
 
 struct frontier *frontier_new(struct event_base *base,
@@ -818,11 +1139,12 @@ struct frontier *frontier_new(struct event_base *base,
   frontier->bucket_count = 1024;
   frontier->buckets = calloc(frontier->bucket_count, sizeof(struct host *));
   frontier->hostkey = hostkey_new(opts->politeness_key);
+  frontier->sites = sites_new();
   frontier->wakeup = evtimer_new(base, on_wakeup, frontier);
   frontier->sweep = event_new(base, -1, EV_PERSIST, on_sweep, frontier);
   if(frontier->buckets == NULL || frontier->hostkey == NULL ||
-     frontier->wakeup == NULL || frontier->sweep == NULL ||
-     event_add(frontier->sweep, &sweep_every) < 0) {
+     frontier->sites == NULL || frontier->wakeup == NULL ||
+     frontier->sweep == NULL || event_add(frontier->sweep, &sweep_every) < 0) {
     *cause = strdup("out of memory");
     frontier_free(frontier);
     return NULL;
@@ -842,6 +1164,7 @@ void frontier_counts(const struct frontier *frontier,
 
   *counts = frontier->counts;
   counts->hosts = frontier->host_count;
+  counts->sites = frontier->sites != NULL ? sites_count(frontier->sites) : 0;
   counts->spilled = frontier->spill != NULL ? spill_count(frontier->spill) : 0;
   for(size_t i = 0; i < frontier->bucket_count; i++) {
     for(const struct host *host = frontier->buckets[i]; host != NULL;
@@ -850,12 +1173,85 @@ void frontier_counts(const struct frontier *frontier,
       counts->in_flight += host->in_flight;
       if(host->in_flight > 0)
         counts->hosts_active++;
+      if(host->robots_wait != NULL)
+        counts->hosts_robots_wait++;
       if(host->backoff_until_ms > now)
         counts->hosts_backed_off++;
       else if(has_work(host) && host->next_start_ms > now)
         counts->hosts_waiting++;
     }
   }
+}
+
+long long frontier_host_count(const struct frontier *frontier)
+{
+  return frontier->host_count;
+}
+
+static long long busyness(const struct host *host)
+{
+  return host->queued + host->spilled + host->in_flight;
+}
+
+/* The robots.txt state shown for a host: that of its own site when the
+ * host is one (politeness_key = host), else only whether it waits. */
+static const char *robots_state(const struct frontier *frontier,
+                                const struct host *host)
+{
+  static const char *const names[] = { "unknown", "fetching", "known",
+                                       "unavailable" };
+  const struct site *site;
+
+  if(host->robots_wait != NULL)
+    return "fetching";
+  if(!frontier->robots)
+    return "off";
+  site = sites_find(frontier->sites, host->key);
+  return site != NULL ? names[site->state] : "unknown";
+}
+
+size_t frontier_hosts(const struct frontier *frontier,
+                      struct frontier_host_info *hosts, size_t max)
+{
+  const struct host **top = calloc(max + 1, sizeof(*top));
+  long long now = now_ms();
+  size_t count = 0;
+
+  if(top == NULL || max == 0) {
+    free(top);
+    return 0;
+  }
+  /* Insertion into a short sorted list: max is a screenful. */
+  for(size_t i = 0; i < frontier->bucket_count; i++) {
+    for(const struct host *host = frontier->buckets[i]; host != NULL;
+        host = host->hash_next) {
+      size_t at = count;
+
+      while(at > 0 && busyness(top[at - 1]) < busyness(host)) {
+        top[at] = top[at - 1];
+        at--;
+      }
+      top[at] = host;
+      if(count < max)
+        count++;
+    }
+  }
+  for(size_t i = 0; i < count; i++) {
+    const struct host *host = top[i];
+    struct frontier_host_info *info = &hosts[i];
+
+    snprintf(info->key, sizeof(info->key), "%s", host->key);
+    info->queued = host->queued + host->spilled;
+    info->in_flight = host->in_flight;
+    info->delay_ms = host_delay(frontier, host);
+    info->backoff_ms =
+        host->backoff_until_ms > now ? host->backoff_until_ms - now : 0;
+    info->next_ms = host_time(host) > now ? host_time(host) - now : 0;
+    info->failures = host->failures;
+    info->robots = robots_state(frontier, host);
+  }
+  free(top);
+  return count;
 }
 
 void frontier_free(struct frontier *frontier)
@@ -891,6 +1287,7 @@ void frontier_free(struct frontier *frontier)
   if(frontier->sweep != NULL)
     event_free(frontier->sweep);
   hostkey_free(frontier->hostkey);
+  sites_free(frontier->sites);
   spill_close(frontier->spill);
   free(frontier);
 }

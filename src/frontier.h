@@ -16,6 +16,12 @@
  * in memory gets the rest of its URLs spilled to disk (spill.h), so the
  * other hosts further down a file still run at full speed.
  *
+ * robots.txt (sites.h, robots.h): before the first URL of a site is
+ * fetched, its host fetches the site's robots.txt (a task of the
+ * frontier's own, answered to it alone), and waits for it; then every URL
+ * of the site is checked against its rules, and a refused one gets its
+ * record (robots_denied, robots_unavailable) here, without a fetch.
+ *
  * Workers stay stateless: a task whose worker died comes back to the head
  * of its host's queue. */
 #ifndef CRAWLD_FRONTIER_H
@@ -46,16 +52,21 @@ struct frontier_calls {
 };
 
 struct frontier_counts {
-  long long hosts;            /* hosts known (queued, in flight or waiting) */
-  long long hosts_active;     /* with fetches in flight */
-  long long hosts_waiting;    /* with URLs, held back by their delay */
-  long long hosts_backed_off; /* after a 429, 503 or failure */
-  long long queued;           /* tasks in memory */
-  long long spilled;          /* tasks on disk */
+  long long hosts;             /* hosts known (queued, in flight or waiting) */
+  long long sites;             /* robots.txt states kept */
+  long long hosts_robots_wait; /* waiting for a robots.txt */
+  long long hosts_active;      /* with fetches in flight */
+  long long hosts_waiting;     /* with URLs, held back by their delay */
+  long long hosts_backed_off;  /* after a 429, 503 or failure */
+  long long queued;            /* tasks in memory */
+  long long spilled;           /* tasks on disk */
   long long in_flight;
-  long long retries;     /* tasks given another attempt */
-  long long backoffs;    /* hosts backed off */
-  long long delay_waits; /* times no task was ready because of delays */
+  long long retries;            /* tasks given another attempt */
+  long long backoffs;           /* hosts backed off */
+  long long delay_waits;        /* times no task was ready because of delays */
+  long long robots_fetches;     /* robots.txt fetches started */
+  long long robots_denied;      /* URLs refused by a rule */
+  long long robots_unavailable; /* URLs refused for want of robots.txt */
 };
 
 struct frontier;
@@ -70,8 +81,10 @@ struct frontier *frontier_new(struct event_base *base,
 /* New politeness settings, applied from the next dispatch on. */
 void frontier_configure(struct frontier *frontier,
                         const struct crawl_options *opts);
-/* Starts reading job's URLs. 0, or -1 when memory runs out. */
-int frontier_add_job(struct frontier *frontier, struct job *job);
+/* Starts reading job's URLs, under the rules of robots.txt if obey_robots.
+ * 0, or -1 when memory runs out. */
+int frontier_add_job(struct frontier *frontier, struct job *job,
+                     bool obey_robots);
 /* Forgets a job that has every record (nothing of it is queued). */
 void frontier_remove_job(struct frontier *frontier, struct job *job);
 /* The next task whose host may start a fetch now, or NULL: then the
@@ -80,11 +93,13 @@ struct task *frontier_next(struct frontier *frontier);
 
 enum frontier_verdict {
   FRONTIER_COMMIT, /* the answer is final: commit it */
-  FRONTIER_RETRY   /* the frontier keeps the task for another attempt */
+  FRONTIER_KEPT    /* the frontier keeps the task: another attempt, or the
+                      answer was its own robots.txt fetch */
 };
 /* A worker's answer for task (or the pool's worker_crash record): frees the
  * host's slot, backs the host off after a 429, 503 or transient failure,
- * and decides whether the URL gets another attempt. */
+ * and decides whether the URL gets another attempt. A robots.txt answer is
+ * the frontier's own: it sets the site's rules (or its backoff). */
 enum frontier_verdict frontier_answered(struct frontier *frontier,
                                         struct task *task,
                                         const struct result_summary *answer);
@@ -96,6 +111,24 @@ long long frontier_job_in_flight(const struct frontier *frontier,
                                  const struct job *job);
 void frontier_counts(const struct frontier *frontier,
                      struct frontier_counts *counts);
+/* One host as crawlctl hosts shows it. */
+struct frontier_host_info {
+  char key[300];
+  long long queued; /* in memory and spilled */
+  int in_flight;
+  long delay_ms;        /* between fetch starts: host_delay_ms or more */
+  long long backoff_ms; /* backed off for this much longer; 0: not */
+  long long next_ms;    /* its next start may come in this long; 0: now */
+  int failures;         /* 429s, 503s and failures in a row */
+  const char *robots;   /* off, unknown, fetching, known, unavailable */
+};
+
+/* Hosts known now. */
+long long frontier_host_count(const struct frontier *frontier);
+/* The busiest hosts (most URLs queued and in flight), at most max of them,
+ * busiest first, into hosts; returns how many. */
+size_t frontier_hosts(const struct frontier *frontier,
+                      struct frontier_host_info *hosts, size_t max);
 /* Frees every queued task and host; jobs are not touched. */
 void frontier_free(struct frontier *frontier);
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "proto.h"
 
 /* Twelve significant digits print the statistics' reals (milliseconds to the
@@ -36,7 +38,7 @@ char *proto_dump_line(const json_t *value, size_t *len)
 }
 
 void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
-                       int attempt)
+                       int attempt, bool robots)
 {
   jsonw_lit(out, "{\"v\":");
   jsonw_int(out, PROTO_VERSION);
@@ -46,6 +48,8 @@ void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
   jsonw_string(out, url, strlen(url));
   jsonw_lit(out, ",\"attempt\":");
   jsonw_int(out, attempt);
+  if(robots)
+    jsonw_lit(out, ",\"robots\":true");
   jsonw_lit(out, "}\n");
 }
 
@@ -177,7 +181,12 @@ static int task_decode_fast(const char *line, size_t len,
   if(url == NULL)
     return 0;
   if(!SCAN_LIT(&scan, ",\"attempt\":") || !scan_uint(&scan, 1000, &attempt) ||
-     attempt < 1 || !SCAN_LIT(&scan, "}") || scan.at != scan.end) {
+     attempt < 1) {
+    free(url);
+    return 0;
+  }
+  task->robots = SCAN_LIT(&scan, ",\"robots\":true");
+  if(!SCAN_LIT(&scan, "}") || scan.at != scan.end) {
     free(url);
     return 0;
   }
@@ -194,6 +203,7 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
   json_int_t version;
   json_int_t id;
   json_int_t attempt;
+  int robots = 0;
   const char *url;
   json_t *root;
 
@@ -205,8 +215,9 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
     snprintf(err, err_size, "task is not JSON: %s", error.text);
     return -1;
   }
-  if(json_unpack_ex(root, &error, 0, "{s:I, s:I, s:s, s:I}", "v", &version,
-                    "id", &id, "url", &url, "attempt", &attempt) < 0) {
+  if(json_unpack_ex(root, &error, 0, "{s:I, s:I, s:s, s:I, s?b}", "v",
+                    &version, "id", &id, "url", &url, "attempt", &attempt,
+                    "robots", &robots) < 0) {
     snprintf(err, err_size, "task lacks a field: %s", error.text);
     json_decref(root);
     return -1;
@@ -219,6 +230,7 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
   }
   task->id = (uint64_t)id;
   task->attempt = (int)attempt;
+  task->robots = robots != 0;
   task->url = strdup(url);
   json_decref(root);
   if(task->url == NULL) {
@@ -236,6 +248,29 @@ void proto_task_clear(struct proto_task *task)
 
 void proto_result_encode(struct jsonw *out, uint64_t id,
                          const struct result_record *record)
+{
+  proto_result_encode_body(out, id, record, NULL, 0);
+}
+
+/* Appends the base64 of bytes (RFC 4648, with padding). */
+static void base64_append(struct jsonw *out, const char *bytes, size_t len)
+{
+  /* 3 bytes become 4 characters; EVP_EncodeBlock adds a NUL. */
+  size_t text_len = 4 * ((len + 2) / 3);
+  unsigned char *text = malloc(text_len + 1);
+
+  if(text == NULL) {
+    out->failed = true;
+    return;
+  }
+  EVP_EncodeBlock(text, (const unsigned char *)bytes, (int)len);
+  jsonw_raw(out, (const char *)text, text_len);
+  free(text);
+}
+
+void proto_result_encode_body(struct jsonw *out, uint64_t id,
+                              const struct result_record *record,
+                              const char *body, size_t body_len)
 {
   const char *error = result_error_name(record->error);
 
@@ -256,9 +291,39 @@ void proto_result_encode(struct jsonw *out, uint64_t id,
   jsonw_ms(out, record->timing.total_ms);
   jsonw_lit(out, ",\"retry_after\":");
   jsonw_int(out, record->retry_after_s > 0 ? record->retry_after_s : 0);
+  if(body != NULL) {
+    jsonw_lit(out, ",\"body\":\"");
+    base64_append(out, body,
+                  body_len < PROTO_ROBOTS_MAX_BYTES ? body_len
+                                                    : PROTO_ROBOTS_MAX_BYTES);
+    jsonw_lit(out, "\"");
+  }
   jsonw_lit(out, ",\"record\":");
   result_encode(record, out);
   jsonw_lit(out, "}\n");
+}
+
+/* Base64 as EVP_EncodeBlock writes it: the alphabet in groups of four, '='
+ * padding only at the very end. */
+static bool scan_base64(struct scan *scan)
+{
+  const char *start = scan->at;
+  size_t padding = 0;
+
+  while(scan->at < scan->end) {
+    char c = *scan->at;
+
+    if(c == '=' && padding < 2)
+      padding++;
+    else if(padding == 0 &&
+            ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+             (c >= '0' && c <= '9') || c == '+' || c == '/'))
+      ;
+    else
+      break;
+    scan->at++;
+  }
+  return (size_t)(scan->at - start) % 4 == 0;
 }
 
 /* "null", or one of our error codes in quotes. */
@@ -315,10 +380,19 @@ int proto_result_decode(const char *line, size_t len, uint64_t *id,
   if(!SCAN_LIT(&scan, ",\"total_ms\":") ||
      !scan_ms(&scan, &summary->total_ms) ||
      !SCAN_LIT(&scan, ",\"retry_after\":") ||
-     !scan_uint(&scan, LONG_MAX, &retry_after) ||
-     !SCAN_LIT(&scan, ",\"record\":{"))
+     !scan_uint(&scan, LONG_MAX, &retry_after))
     goto malformed;
   summary->retry_after_s = (long)retry_after;
+  if(SCAN_LIT(&scan, ",\"body\":\"")) {
+    summary->body = scan.at;
+    if(!scan_base64(&scan))
+      goto malformed;
+    summary->body_len = (size_t)(scan.at - summary->body);
+    if(!SCAN_LIT(&scan, "\""))
+      goto malformed;
+  }
+  if(!SCAN_LIT(&scan, ",\"record\":{"))
+    goto malformed;
   /* The record runs to the envelope's closing brace at the end. */
   if(scan.end - scan.at < 2 || memcmp(scan.end - 2, "}}", 2) != 0)
     goto malformed;
@@ -333,6 +407,33 @@ malformed:
   snprintf(err, err_size, "result %llu is malformed at byte %zu",
            (unsigned long long)task_id, (size_t)(failed_at - line));
   return -1;
+}
+
+char *proto_body_decode(const char *base64, size_t base64_len, size_t *len)
+{
+  unsigned char *bytes;
+  int decoded;
+
+  if(base64_len % 4 != 0 || base64_len > (size_t)INT_MAX)
+    return NULL;
+  bytes = malloc(base64_len / 4 * 3 + 1);
+  if(bytes == NULL)
+    return NULL;
+  decoded = base64_len == 0
+                ? 0
+                : EVP_DecodeBlock(bytes, (const unsigned char *)base64,
+                                  (int)base64_len);
+  if(decoded < 0) {
+    free(bytes);
+    return NULL;
+  }
+  /* EVP_DecodeBlock counts the padding's zero bytes in. */
+  if(base64_len >= 1 && base64[base64_len - 1] == '=')
+    decoded--;
+  if(base64_len >= 2 && base64[base64_len - 2] == '=')
+    decoded--;
+  *len = (size_t)decoded;
+  return (char *)bytes;
 }
 
 enum proto_read proto_read_line(struct evbuffer *input, char **line,

@@ -37,6 +37,7 @@
   X(BAD_ENCODING, "bad_encoding")             \
   X(WORKER_CRASH, "worker_crash")             \
   X(ROBOTS_DENIED, "robots_denied")           \
+  X(ROBOTS_UNAVAILABLE, "robots_unavailable") \
   X(INTERNAL, "internal")
 
 enum result_error {
@@ -105,7 +106,9 @@ struct result_summary {
   bool truncated;
   double total_ms;
   long retry_after_s; /* Retry-After of a 429 or 503, in seconds; 0: none */
-  bool has_worker;    /* false for records the supervisor writes itself */
+  const char *body;   /* a robots.txt fetch's body, base64; NULL: none */
+  size_t body_len;
+  bool has_worker; /* false for records the supervisor writes itself */
   enum worker_kind worker_kind;
   int worker_id;
   int attempt;

@@ -123,7 +123,8 @@ static void activate_jobs(struct service *svc)
       svc->queued_tail = NULL;
     svc->queued_count--;
     job = open_job(svc, queued->id, &cause);
-    if(job != NULL && frontier_add_job(svc->frontier, job) < 0) {
+    if(job != NULL &&
+       frontier_add_job(svc->frontier, job, svc->opts.robots) < 0) {
       job_close(job);
       job = NULL;
       cause = strdup("out of memory");

@@ -186,7 +186,7 @@ static int setup(struct once *once, const struct crawl_options *opts,
       frontier_new(once->base, opts, spill_dir(), &frontier_calls, cause);
   if(once->frontier == NULL)
     return -1;
-  if(frontier_add_job(once->frontier, once->job) < 0) {
+  if(frontier_add_job(once->frontier, once->job, opts->robots) < 0) {
     *cause = strdup("out of memory");
     return -1;
   }

@@ -13,6 +13,7 @@
 
 struct job;
 struct host;
+struct site;
 
 struct task {
   uint64_t id; /* set by the pool: (serial << slot bits) | slot */
@@ -23,6 +24,7 @@ struct task {
   struct job *job;   /* where the record goes; NULL for robots fetches */
   long long seq;     /* the line of the URL in its job's file */
   struct host *host; /* the frontier's: the queue it belongs to */
+  struct site *site; /* the frontier's: whose robots.txt rules it */
   int job_slot;      /* the frontier's: its job's place in its table */
   struct task *next; /* the frontier's queue link */
 };

@@ -101,8 +101,9 @@ static void start_queued(struct worker *worker)
         fetch = NULL;
       }
     }
-    if(fetch != NULL && fetch_start(fetch, queued->task.id, queued->task.url,
-                                    queued->task.attempt) < 0) {
+    if(fetch != NULL &&
+       fetch_start(fetch, queued->task.id, queued->task.url,
+                   queued->task.attempt, queued->task.robots) < 0) {
       fetch_free(fetch);
       fetch = NULL;
     }

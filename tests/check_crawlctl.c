@@ -677,6 +677,73 @@ START_TEST(test_status_shows_threads_and_processes_side_by_side)
 }
 END_TEST
 
+/* One host, one job: its robots.txt fetched once (the test server has none:
+ * everything allowed), nothing denied. */
+START_TEST(test_status_counts_robots_txt_and_hosts)
+{
+  struct ctl_run run;
+  json_t *status;
+  char id[64];
+
+  START_DAEMON("-t", "1", "-p", "1");
+  crawl_300_and_5(id);
+  status = CTL_JSON("status");
+  ck_assert_int_eq(num_at(status, "politeness.robots_fetches"), 1);
+  ck_assert_int_eq(num_at(status, "politeness.robots_denied"), 0);
+  ck_assert_int_eq(num_at(status, "politeness.robots_unavailable"), 0);
+  ck_assert_int_eq(num_at(status, "politeness.hosts_active"), 0);
+  ck_assert_int_eq(num_at(status, "politeness.queued"), 0);
+  json_decref(status);
+  CTL(&run, "status");
+  ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
+  ck_assert_msg(harness_matches(run.out, "\nrobots.txt +1 fetched, 0 URLs "
+                                         "denied, 0 URLs unavailable\n"),
+                "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\nhosts +[0-9]+ known, 0 active"),
+                "%s", run.out);
+  ctl_free(&run);
+  stop_daemon();
+}
+END_TEST
+
+/* crawlctl hosts during a crawl: the one host, its URLs queued or in
+ * flight, its robots.txt known. */
+START_TEST(test_hosts_lists_the_busy_host)
+{
+  struct ctl_run run;
+  json_t *result;
+  json_t *host;
+  char *want = harness_url(&h, "");
+  char id[64];
+
+  start_slow_crawl(400, id);
+  HARNESS_WAIT_UNTIL(status_num("urls.done") > 0, WAIT_S, "a record");
+  result = CTL_JSON("hosts");
+  ck_assert_int_eq(num_at(result, "hosts_total"), 1);
+  ck_assert_int_eq(json_array_size(at(result, "hosts")), 1);
+  host = json_array_get(at(result, "hosts"), 0);
+  ck_assert_str_eq(str_at(host, "host"), want);
+  ck_assert_int_gt(num_at(host, "queued") + num_at(host, "in_flight"), 0);
+  ck_assert_str_eq(str_at(host, "robots"), "known");
+  ck_assert_int_eq(num_at(host, "delay_ms"), 0);
+  json_decref(result);
+  CTL(&run, "hosts", "5");
+  ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
+  ck_assert_msg(harness_matches(run.out, "^HOST +QUEUED +IN FLIGHT +DELAY MS"),
+                "%s", run.out);
+  ck_assert_msg(harness_matches(run.out, "\n1 of 1 hosts\n"), "%s", run.out);
+  ctl_free(&run);
+  CTL(&run, "hosts", "0");
+  ck_assert_int_eq(run.status, 2);
+  ck_assert_msg(strstr(run.err, "N must be a whole number from 1 to 1000"),
+                "%s", run.err);
+  ctl_free(&run);
+  free(want);
+  wait_job_done(id);
+  stop_daemon();
+}
+END_TEST
+
 START_TEST(test_workers_lists_every_configured_worker)
 {
   json_t *result;
@@ -1775,6 +1842,8 @@ static Suite *crawlctl_suite(void)
   ADD(test_status_shows_threads_and_processes_side_by_side);
   ADD(test_workers_lists_every_configured_worker);
   ADD(test_workers_table_has_a_row_per_worker);
+  ADD(test_status_counts_robots_txt_and_hosts);
+  ADD(test_hosts_lists_the_busy_host);
   ADD(test_jobs_lists_a_finished_job_with_its_totals);
   ADD(test_job_id_shows_that_job);
   ADD(test_jobs_shows_an_active_job_with_rate_and_in_flight);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/evp.h>
 
 #include "frontier.h"
 #include "job.h"
@@ -81,8 +82,9 @@ static void teardown(void)
 }
 
 /* Writes job number index's URL file from lines and opens it, then starts
- * the frontier with opts if it does not run yet and adds the job. */
-static void add_job(int index, const char *lines)
+ * the frontier with opts if it does not run yet and adds the job, obeying
+ * robots.txt if robots. */
+static void add_job_robots(int index, const char *lines, bool robots)
 {
   static const struct frontier_calls calls = { on_commit, on_wake, NULL };
   char path[512];
@@ -102,7 +104,13 @@ static void add_job(int index, const char *lines)
     frontier = frontier_new(base, &opts, dir, &calls, &cause);
     ck_assert_msg(frontier != NULL, "frontier_new: %s", cause);
   }
-  ck_assert_int_eq(frontier_add_job(frontier, jobs[index]), 0);
+  ck_assert_int_eq(frontier_add_job(frontier, jobs[index], robots), 0);
+}
+
+/* The same without robots.txt, for the tests of the other rules. */
+static void add_job(int index, const char *lines)
+{
+  add_job_robots(index, lines, false);
 }
 
 /* "http://127.0.0.H:80/pN\n" for N in [first, first + count). */
@@ -274,8 +282,7 @@ START_TEST(test_429_backs_the_host_off_and_retries)
   add_job(0, lines);
   a = frontier_next(frontier);
   ck_assert_str_eq(a->url, "http://127.0.0.2:80/a");
-  ck_assert_int_eq(answer(a, 429, RESULT_ERR_HTTP_ERROR, 3600),
-                   FRONTIER_RETRY);
+  ck_assert_int_eq(answer(a, 429, RESULT_ERR_HTTP_ERROR, 3600), FRONTIER_KEPT);
   ck_assert_int_eq(a->attempt, 2);
   next = frontier_next(frontier);
   ck_assert_ptr_nonnull(next);
@@ -302,7 +309,7 @@ START_TEST(test_retry_after_is_capped_but_still_waits)
   add_job(0, lines);
   a = frontier_next(frontier);
   ck_assert_int_eq(answer(a, 503, RESULT_ERR_HTTP_ERROR, 86400),
-                   FRONTIER_RETRY);
+                   FRONTIER_KEPT);
   ck_assert_ptr_null(frontier_next(frontier));
   frontier_counts(frontier, &counts);
   ck_assert_int_eq(counts.hosts_backed_off, 1);
@@ -339,9 +346,9 @@ START_TEST(test_transient_failures_are_retried_others_are_not)
   add_job(0, lines);
   for(int i = 0; i < 4; i++)
     task[i] = frontier_next(frontier);
-  ck_assert_int_eq(answer(task[0], 0, RESULT_ERR_CONNECT, 0), FRONTIER_RETRY);
+  ck_assert_int_eq(answer(task[0], 0, RESULT_ERR_CONNECT, 0), FRONTIER_KEPT);
   ck_assert_int_eq(answer(task[1], 500, RESULT_ERR_HTTP_ERROR, 0),
-                   FRONTIER_RETRY);
+                   FRONTIER_KEPT);
   ck_assert_int_eq(answer(task[2], 404, RESULT_ERR_HTTP_ERROR, 0),
                    FRONTIER_COMMIT);
   ck_assert_int_eq(answer(task[3], 0, RESULT_ERR_DNS, 0), FRONTIER_COMMIT);
@@ -471,11 +478,138 @@ START_TEST(test_unnameable_host_gets_a_record)
 }
 END_TEST
 
+/* A worker's answer to a robots.txt task: status and body. */
+static void answer_robots(struct task *task, long status, const char *body)
+{
+  static const char record[] = "{\"url\":\"x\",\"utf8_repaired\":false}";
+  unsigned char base64[1024];
+  struct result_summary summary = { 0 };
+
+  ck_assert(task->robots);
+  summary.status = status;
+  summary.error = status >= 400 ? RESULT_ERR_HTTP_ERROR : RESULT_OK;
+  if(body != NULL) {
+    summary.body_len = (size_t)EVP_EncodeBlock(
+        base64, (const unsigned char *)body, (int)strlen(body));
+    summary.body = (const char *)base64;
+  }
+  summary.record = record;
+  summary.record_len = sizeof(record) - 1;
+  ck_assert_int_eq(frontier_answered(frontier, task, &summary), FRONTIER_KEPT);
+}
+
+/* The first fetch from a site is its robots.txt, and its URLs wait for it;
+ * then a URL a rule refuses gets robots_denied from the frontier itself,
+ * without a fetch (RFC 9309 2.3). */
+START_TEST(test_robots_txt_comes_first_and_its_rules_hold)
+{
+  static const char lines[] = "http://127.0.0.2:80/p0\n"
+                              "http://127.0.0.2:80/p1\n";
+  struct frontier_counts counts;
+  struct job_counts job;
+  struct task *robots;
+  struct task *page;
+
+  add_job_robots(0, lines, true);
+  robots = frontier_next(frontier);
+  ck_assert_ptr_nonnull(robots);
+  ck_assert(robots->robots);
+  ck_assert_str_eq(robots->url, "http://127.0.0.2:80/robots.txt");
+  ck_assert_ptr_null(frontier_next(frontier));
+  frontier_counts(frontier, &counts);
+  ck_assert_int_eq(counts.hosts_robots_wait, 1);
+  answer_robots(robots, 200, "User-agent: *\nDisallow: /p1\n");
+  page = frontier_next(frontier);
+  ck_assert_ptr_nonnull(page);
+  ck_assert_str_eq(page->url, "http://127.0.0.2:80/p0");
+  ck_assert_ptr_null(frontier_next(frontier));
+  ck_assert_int_eq(commits, 1);
+  frontier_counts(frontier, &counts);
+  ck_assert_int_eq(counts.robots_fetches, 1);
+  ck_assert_int_eq(counts.robots_denied, 1);
+  answer_ok(page);
+  job_counts(jobs[0], &job);
+  ck_assert_int_eq(job.records, 2);
+  ck_assert(job_finished(jobs[0]));
+}
+END_TEST
+
+/* 404: no robots.txt, everything allowed (2.3.1.3). */
+START_TEST(test_robots_4xx_allows_everything)
+{
+  static const char lines[] = "http://127.0.0.2:80/p0\n";
+  struct task *page;
+
+  add_job_robots(0, lines, true);
+  answer_robots(frontier_next(frontier), 404, NULL);
+  page = frontier_next(frontier);
+  ck_assert_ptr_nonnull(page);
+  ck_assert_str_eq(page->url, "http://127.0.0.2:80/p0");
+  answer_ok(page);
+}
+END_TEST
+
+/* 503 on the last attempt: the site is unavailable and its URLs get
+ * robots_unavailable at once (2.3.1.4). */
+START_TEST(test_robots_5xx_makes_the_urls_unavailable)
+{
+  static const char lines[] = "http://127.0.0.2:80/p0\n"
+                              "http://127.0.0.2:80/p1\n";
+  struct frontier_counts counts;
+
+  opts.max_attempts = 1;
+  add_job_robots(0, lines, true);
+  answer_robots(frontier_next(frontier), 503, NULL);
+  ck_assert_ptr_null(frontier_next(frontier));
+  ck_assert_int_eq(commits, 2);
+  frontier_counts(frontier, &counts);
+  ck_assert_int_eq(counts.robots_unavailable, 2);
+  ck_assert(job_finished(jobs[0]));
+}
+END_TEST
+
+/* Crawl-delay becomes the host's delay, from the robots.txt answer on. */
+START_TEST(test_crawl_delay_holds_the_host)
+{
+  static const char lines[] = "http://127.0.0.2:80/p0\n";
+  struct frontier_host_info info;
+
+  add_job_robots(0, lines, true);
+  answer_robots(frontier_next(frontier), 200,
+                "User-agent: *\nCrawl-delay: 60\n");
+  ck_assert_ptr_null(frontier_next(frontier));
+  ck_assert_uint_eq(frontier_hosts(frontier, &info, 1), 1);
+  ck_assert_str_eq(info.key, "http://127.0.0.2:80");
+  ck_assert_int_eq(info.delay_ms, 30000); /* max_crawl_delay_ms */
+  ck_assert_int_eq(info.queued, 1);
+  ck_assert_str_eq(info.robots, "known");
+  ck_assert_int_gt(info.next_ms, 25000);
+}
+END_TEST
+
+/* The worker fetching robots.txt died: it is fetched again. */
+START_TEST(test_robots_task_of_a_dead_worker_is_made_again)
+{
+  static const char lines[] = "http://127.0.0.2:80/p0\n";
+  struct task *robots;
+
+  add_job_robots(0, lines, true);
+  robots = frontier_next(frontier);
+  frontier_requeue(frontier, robots);
+  robots = frontier_next(frontier);
+  ck_assert_ptr_nonnull(robots);
+  ck_assert(robots->robots);
+  answer_robots(robots, 404, NULL);
+  answer_ok(frontier_next(frontier));
+}
+END_TEST
+
 static Suite *frontier_suite(void)
 {
   Suite *suite = suite_create("frontier");
   TCase *politeness = tcase_create("politeness");
   TCase *retries = tcase_create("retries");
+  TCase *robots = tcase_create("robots");
   TCase *memory = tcase_create("memory");
 
   tcase_add_checked_fixture(politeness, setup, teardown);
@@ -493,6 +627,13 @@ static Suite *frontier_suite(void)
   tcase_add_test(retries, test_transient_failures_are_retried_others_are_not);
   tcase_add_test(retries, test_requeued_task_goes_first);
   suite_add_tcase(suite, retries);
+  tcase_add_checked_fixture(robots, setup, teardown);
+  tcase_add_test(robots, test_robots_txt_comes_first_and_its_rules_hold);
+  tcase_add_test(robots, test_robots_4xx_allows_everything);
+  tcase_add_test(robots, test_robots_5xx_makes_the_urls_unavailable);
+  tcase_add_test(robots, test_crawl_delay_holds_the_host);
+  tcase_add_test(robots, test_robots_task_of_a_dead_worker_is_made_again);
+  suite_add_tcase(suite, robots);
   tcase_add_checked_fixture(memory, setup, teardown);
   tcase_set_timeout(memory, 60);
   tcase_add_test(memory, test_spill_lets_other_hosts_pass_a_throttled_one);

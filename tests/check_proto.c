@@ -428,7 +428,7 @@ START_TEST(test_task_encode_exact_line)
 {
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 17, "http://a/", 1);
+  proto_task_encode(&w, 17, "http://a/", 1, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":17,\"url\":\"http://a/\",\"attempt\":1}\n");
@@ -441,15 +441,15 @@ START_TEST(test_task_encode_appends_to_what_is_there)
   struct jsonw w = { 0 };
 
   jsonw_lit(&w, "x");
-  proto_task_encode(&w, 0, "a", 1000);
-  proto_task_encode(&w, 9223372036854775807ULL, "b", 2);
+  proto_task_encode(&w, 0, "a", 1000, false);
+  proto_task_encode(&w, 9223372036854775807ULL, "b", 2, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "x{\"v\":1,\"id\":0,\"url\":\"a\",\"attempt\":1000}\n"
                   "{\"v\":1,\"id\":9223372036854775807,\"url\":\"b\","
                   "\"attempt\":2}\n");
   jsonw_reset(&w);
-  proto_task_encode(&w, 18446744073709551615ULL, "", -1);
+  proto_task_encode(&w, 18446744073709551615ULL, "", -1, false);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":18446744073709551615,\"url\":\"\","
                   "\"attempt\":-1}\n");
@@ -462,7 +462,7 @@ START_TEST(test_task_encode_escapes_url)
   static const char url[] = "h\"t\\t/\n\r\t\b\f\x01\x1f\x7f caf\xc3\xa9/";
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 3, url, 2);
+  proto_task_encode(&w, 3, url, 2, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":3,\"url\":\"h\\\"t\\\\t/\\n\\r\\t\\b\\f"
@@ -478,7 +478,7 @@ START_TEST(test_task_round_trip)
   static const char url[] = "https://example.org/caf\xc3\xa9?q=\"x\"&r=\\";
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 123456789012ULL, url, 3);
+  proto_task_encode(&w, 123456789012ULL, url, 3, false);
   ck_assert(!w.failed);
   ck_assert_uint_gt(w.len, 1);
   ck_assert_int_eq(w.text[w.len - 1], '\n');
@@ -498,7 +498,7 @@ START_TEST(test_task_round_trip_plain_urls)
 
   for(size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
     jsonw_reset(&w);
-    proto_task_encode(&w, i, urls[i], (int)i + 1);
+    proto_task_encode(&w, i, urls[i], (int)i + 1, false);
     ck_assert(!w.failed);
     assert_task_decodes(w.text, w.len - 1, i, urls[i], (int)i + 1);
   }
@@ -1233,6 +1233,66 @@ START_TEST(test_result_decode_rejects_bad_retry_after)
 }
 END_TEST
 
+/* A robots.txt task says so, and its answer brings the body up in base64,
+ * any bytes, NUL included. */
+START_TEST(test_robots_task_and_body_round_trip)
+{
+  static const char body[] = "User-agent: *\0Disallow: /\xff";
+  struct result_record record = { 0 };
+  struct result_summary summary;
+  struct proto_task task;
+  struct jsonw w = { 0 };
+  char err[256];
+  uint64_t id;
+  size_t len = 0;
+  char *decoded;
+
+  proto_task_encode(&w, 9, "http://a/robots.txt", 1, true);
+  assert_bytes_eq(w.text, w.len,
+                  "{\"v\":1,\"id\":9,\"url\":\"http://a/robots.txt\","
+                  "\"attempt\":1,\"robots\":true}\n");
+  ck_assert_int_eq(
+      proto_task_decode(w.text, w.len - 1, &task, err, sizeof(err)), 0);
+  ck_assert(task.robots);
+  proto_task_clear(&task);
+  jsonw_reset(&w);
+  record.url = "http://a/robots.txt";
+  record.status = 200;
+  proto_result_encode_body(&w, 9, &record, body, sizeof(body) - 1);
+  ck_assert_ptr_nonnull(strstr(w.text, ",\"retry_after\":0,\"body\":\""));
+  decode_result(w.text, w.len - 1, &id, &summary);
+  ck_assert_ptr_nonnull(summary.body);
+  decoded = proto_body_decode(summary.body, summary.body_len, &len);
+  ck_assert_ptr_nonnull(decoded);
+  ck_assert_uint_eq(len, sizeof(body) - 1);
+  ck_assert_mem_eq(decoded, body, len);
+  free(decoded);
+  jsonw_free(&w);
+}
+END_TEST
+
+/* An ordinary answer has no body; a body that is not base64 is a broken
+ * worker. */
+START_TEST(test_result_body_must_be_base64)
+{
+  struct result_summary summary;
+  uint64_t id;
+
+  decode_result(R_LINE, strlen(R_LINE), &id, &summary);
+  ck_assert_ptr_null(summary.body);
+  assert_malformed(R_RETRY_AFTER ",\"body\":\"QUJ\"" T_RECORD,
+                   AT(R_RETRY_AFTER ",\"body\":\"QUJ"));
+  assert_malformed(R_RETRY_AFTER ",\"body\":\"QU=D\"" T_RECORD,
+                   AT(R_RETRY_AFTER ",\"body\":\"QU="));
+  assert_malformed(R_RETRY_AFTER ",\"body\":\"QUJD" T_RECORD,
+                   AT(R_RETRY_AFTER ",\"body\":\"QUJD"));
+  decode_result(R_RETRY_AFTER ",\"body\":\"QUJD\"" T_RECORD,
+                strlen(R_RETRY_AFTER ",\"body\":\"QUJD\"" T_RECORD), &id,
+                &summary);
+  assert_bytes_eq(summary.body, summary.body_len, "QUJD");
+}
+END_TEST
+
 START_TEST(test_result_decode_id_limits)
 {
   static const char zero[] =
@@ -1699,8 +1759,8 @@ START_TEST(test_read_line_then_decode_task)
   char *line = NULL;
   size_t len = 0;
 
-  proto_task_encode(&w, 5, "http://d/", 2);
-  proto_task_encode(&w, 6, "http://e/\"", 3);
+  proto_task_encode(&w, 5, "http://d/", 2, false);
+  proto_task_encode(&w, 6, "http://e/\"", 3, false);
   ck_assert(!w.failed);
   buffer = buffer_with(w.text, w.len);
   jsonw_free(&w);
@@ -1842,6 +1902,8 @@ static Suite *proto_suite(void)
   tcase_add_test(decode, test_result_decode_total_ms_forms);
   tcase_add_test(decode, test_result_retry_after_round_trip);
   tcase_add_test(decode, test_result_decode_rejects_bad_retry_after);
+  tcase_add_test(decode, test_robots_task_and_body_round_trip);
+  tcase_add_test(decode, test_result_body_must_be_base64);
   tcase_add_test(decode, test_result_decode_status_limits);
   tcase_add_test(decode, test_result_decode_reads_only_len_bytes);
   tcase_add_test(decode, test_result_decode_rejects_missing_id);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -169,6 +171,19 @@ const char *harness_host_name(const struct harness *h, int host)
   ck_assert(host >= 0 && host < h->hosts);
   snprintf(name, sizeof(name), "127.0.0.%d:%d", host + 2, h->host_port[host]);
   return name;
+}
+
+int harness_unused_port(void)
+{
+  struct sockaddr_in address = { .sin_family = AF_INET };
+  socklen_t len = sizeof(address);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ck_assert_int_eq(bind(fd, (struct sockaddr *)&address, sizeof(address)), 0);
+  ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&address, &len), 0);
+  close(fd);
+  return ntohs(address.sin_port);
 }
 
 char *harness_server_log(const struct harness *h)

@@ -40,6 +40,8 @@ void harness_start_hosts(struct harness *h, int hosts);
 char *harness_host_url(const struct harness *h, int host, const char *path);
 /* "127.0.0.(host + 2):PORT", as the server log names the host (static). */
 const char *harness_host_name(const struct harness *h, int host);
+/* A loopback port that was just free and that nobody listens on. */
+int harness_unused_port(void);
 /* DIR/server.log and DIR/robots, malloc'd. */
 char *harness_server_log(const struct harness *h);
 char *harness_robots_dir(const struct harness *h);

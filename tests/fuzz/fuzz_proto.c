@@ -11,7 +11,8 @@
  * - proto_task_decode accepts it exactly when a reference decoder built
  *   on jansson (json_loadb with JSON_REJECT_DUPLICATES, then the members
  *   "v" == 1, "id" >= 0, "url" a string and "attempt" in 1..1000, all
- *   integers but url) does, and then with the same id, url and attempt:
+ *   integers but url, and "robots" a boolean if there) does, and then
+ *   with the same id, url, attempt and robots:
  *   the hand-written fast path must never accept what jansson refuses nor
  *   read a task differently. An accepted task, encoded again with
  *   proto_task_encode, is byte for byte the text jansson writes for it
@@ -20,7 +21,9 @@
  *   status in three digits, the record slice lies inside the line, runs
  *   from a '{' to the '}' before the line's last byte, and the envelope
  *   before it is byte for byte what proto_result_encode writes for the
- *   decoded id, error, status, bytes, truncated and total_ms; result_finish
+ *   decoded id, error, status, bytes, truncated, total_ms and retry_after,
+ *   with nothing after it but a robots.txt body that is base64 that
+ *   decodes; result_finish
  *   takes the slice and copies it whole after "job" and "seq".
  * And of the stream's first line taken as a URL (up to a NUL): the task
  * proto_task_encode writes for it decodes to the same task exactly when
@@ -66,6 +69,7 @@ static int reference_task(const char *line, size_t len, json_t **root,
   json_t *id;
   json_t *url;
   json_t *attempt;
+  json_t *robots;
 
   *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
   if(*root == NULL || !json_is_object(*root))
@@ -74,10 +78,12 @@ static int reference_task(const char *line, size_t len, json_t **root,
   id = json_object_get(*root, "id");
   url = json_object_get(*root, "url");
   attempt = json_object_get(*root, "attempt");
-  if(!json_is_integer(v) || json_integer_value(v) != PROTO_VERSION ||
-     !json_is_integer(id) || json_integer_value(id) < 0 ||
-     !json_is_string(url) || !json_is_integer(attempt) ||
-     json_integer_value(attempt) < 1 || json_integer_value(attempt) > 1000)
+  robots = json_object_get(*root, "robots");
+  if((robots != NULL && !json_is_boolean(robots)) || !json_is_integer(v) ||
+     json_integer_value(v) != PROTO_VERSION || !json_is_integer(id) ||
+     json_integer_value(id) < 0 || !json_is_string(url) ||
+     !json_is_integer(attempt) || json_integer_value(attempt) < 1 ||
+     json_integer_value(attempt) > 1000)
     return 0;
   /* Without JSON_ALLOW_NUL jansson refuses "\u0000": the URL is all one
    * C string. */
@@ -85,24 +91,30 @@ static int reference_task(const char *line, size_t len, json_t **root,
   task->id = (uint64_t)json_integer_value(id);
   task->attempt = (int)json_integer_value(attempt);
   task->url = (char *)json_string_value(url);
+  task->robots = json_is_true(robots);
   return 1;
 }
 
 /* proto_task_encode's line for a task: one line, jansson's text for the
  * same members, and decoded back to the same task. */
-static void check_task_encoding(uint64_t id, const char *url, int attempt)
+static void check_task_encoding(uint64_t id, const char *url, int attempt,
+                                bool robots)
 {
   struct jsonw line = { 0 };
   struct proto_task again;
   char err[256];
   json_t *expected;
 
-  proto_task_encode(&line, id, url, attempt);
+  proto_task_encode(&line, id, url, attempt, robots);
   CHECK(!line.failed);
   CHECK(line.len > 0 && line.text[line.len - 1] == '\n');
   CHECK(memchr(line.text, '\n', line.len - 1) == NULL);
-  expected = json_pack("{s:i, s:I, s:s, s:i}", "v", PROTO_VERSION, "id",
-                       (json_int_t)id, "url", url, "attempt", attempt);
+  expected = robots
+                 ? json_pack("{s:i, s:I, s:s, s:i, s:b}", "v", PROTO_VERSION,
+                             "id", (json_int_t)id, "url", url, "attempt",
+                             attempt, "robots", 1)
+                 : json_pack("{s:i, s:I, s:s, s:i}", "v", PROTO_VERSION, "id",
+                             (json_int_t)id, "url", url, "attempt", attempt);
   CHECK(expected != NULL);
   check_canonical(line.text, line.len - 1, expected);
   json_decref(expected);
@@ -113,6 +125,7 @@ static void check_task_encoding(uint64_t id, const char *url, int attempt)
     CHECK(!"proto_task_decode refused proto_task_encode's line");
   }
   CHECK(again.id == id && again.attempt == attempt);
+  CHECK(again.robots == robots);
   CHECK(strcmp(again.url, url) == 0);
   proto_task_clear(&again);
   CHECK(again.url == NULL);
@@ -122,7 +135,7 @@ static void check_task_encoding(uint64_t id, const char *url, int attempt)
 static void check_task(const char *line, size_t len)
 {
   struct proto_task task;
-  struct proto_task want = { 0, 0, NULL };
+  struct proto_task want = { 0, 0, false, NULL };
   json_t *root = NULL;
   char err[256];
   int rc;
@@ -147,7 +160,8 @@ static void check_task(const char *line, size_t len)
   CHECK(task.id <= INT64_MAX);
   CHECK(task.attempt >= 1 && task.attempt <= 1000);
   json_decref(root);
-  check_task_encoding(task.id, task.url, task.attempt);
+  CHECK(task.robots == want.robots);
+  check_task_encoding(task.id, task.url, task.attempt, task.robots);
   proto_task_clear(&task);
 }
 
@@ -170,10 +184,10 @@ static void check_url(const char *stream, size_t len, uint8_t pick)
   url[url_len] = '\0';
   url_len = strlen(url);
   if(utf8_valid(url, url_len)) {
-    check_task_encoding(id, url, attempt);
+    check_task_encoding(id, url, attempt, pick & 0x80);
   }
   else {
-    proto_task_encode(&line, id, url, attempt);
+    proto_task_encode(&line, id, url, attempt, pick & 0x80);
     CHECK(!line.failed);
     CHECK(line.len > 0 && line.text[line.len - 1] == '\n');
     CHECK(proto_task_decode(line.text, line.len - 1, &task, err,
@@ -203,6 +217,8 @@ struct envelope {
   size_t error;  /* where the error's value starts */
   size_t status; /* where ,"status": starts */
   size_t ms;     /* where total_ms's value starts */
+  size_t retry;  /* where ,"retry_after": starts */
+  size_t body;   /* where retry_after's value ends: a body or the record */
   size_t end;    /* where ,"record": starts */
 };
 
@@ -213,6 +229,7 @@ static void split_envelope(const char *text, size_t len, struct envelope *e)
   static const char error_key[] = ",\"error\":";
   static const char status_key[] = ",\"status\":";
   static const char ms_key[] = ",\"total_ms\":";
+  static const char retry_key[] = ",\"retry_after\":";
   static const char record_key[] = ",\"record\":";
   const char *at;
 
@@ -226,7 +243,13 @@ static void split_envelope(const char *text, size_t len, struct envelope *e)
   at = find(text + e->status, len - e->status, ms_key);
   CHECK(at != NULL);
   e->ms = (size_t)(at - text) + sizeof(ms_key) - 1;
-  at = find(text + e->ms, len - e->ms, record_key);
+  at = find(text + e->ms, len - e->ms, retry_key);
+  CHECK(at != NULL);
+  e->retry = (size_t)(at - text);
+  e->body = e->retry + sizeof(retry_key) - 1;
+  while(e->body < len && text[e->body] >= '0' && text[e->body] <= '9')
+    e->body++;
+  at = find(text + e->body, len - e->body, record_key);
   CHECK(at != NULL);
   e->end = (size_t)(at - text);
 }
@@ -262,9 +285,9 @@ static void check_envelope(const char *line, size_t prefix,
   want_error = encoded->text + want.error;
   want_error_len = want.status - want.error;
   ms = line + got.ms;
-  ms_len = got.end - got.ms;
+  ms_len = got.body - got.ms;
   want_ms = encoded->text + want.ms;
-  want_ms_len = want.end - want.ms;
+  want_ms_len = want.body - want.ms;
   if(!same(line, got.error, encoded->text, want.error) ||
      !same(line + got.status, got.ms - got.status, encoded->text + want.status,
            want.ms - want.status)) {
@@ -278,6 +301,24 @@ static void check_envelope(const char *line, size_t prefix,
             (int)want.end, encoded->text);
     CHECK(!"the envelope does not encode back to the same bytes");
   }
+  /* Between retry_after and the record: nothing, or a robots.txt body,
+   * which must be base64 that decodes. */
+  if(got.end > got.body) {
+    static const char body_key[] = ",\"body\":\"";
+    size_t body_len = 0;
+    char *body;
+
+    CHECK(got.end - got.body >= sizeof(body_key));
+    CHECK(memcmp(line + got.body, body_key, sizeof(body_key) - 1) == 0);
+    CHECK(line[got.end - 1] == '"');
+    body = proto_body_decode(line + got.body + sizeof(body_key) - 1,
+                             got.end - 1 - got.body - (sizeof(body_key) - 1),
+                             &body_len);
+    CHECK(body != NULL);
+    CHECK(body_len <= (got.end - got.body) / 4 * 3);
+    free(body);
+  }
+  CHECK(want.end == want.body);
 }
 
 static void check_result(const char *line, size_t len)
@@ -318,6 +359,7 @@ static void check_result(const char *line, size_t len)
   record.bytes = summary.bytes;
   record.truncated = summary.truncated;
   record.timing.total_ms = summary.total_ms;
+  record.retry_after_s = summary.retry_after_s;
   proto_result_encode(&again, id, &record);
   CHECK(!again.failed);
   CHECK(again.len > prefix);
