@@ -59,11 +59,12 @@ int main(int argc, char **argv)
     { "runtime-dir", required_argument, NULL, 'r' },
     { "json", no_argument, NULL, 'j' },
     { "timeout", required_argument, NULL, 't' },
+    { "ignore-robots", no_argument, NULL, 'i' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
   };
-  struct cli cli = { NULL, false, DEFAULT_TIMEOUT_S };
+  struct cli cli = { NULL, false, DEFAULT_TIMEOUT_S, false };
   const struct cmd_entry *command;
   struct ctlclient client;
   char *end;
@@ -79,6 +80,9 @@ int main(int argc, char **argv)
         break;
       case 'j':
         cli.json = true;
+        break;
+      case 'i':
+        cli.ignore_robots = true;
         break;
       case 't':
         cli.timeout_s = strtod(optarg, &end);
@@ -104,6 +108,8 @@ int main(int argc, char **argv)
   command = cmd_find(argv[optind]);
   if(command == NULL)
     return usage_error("unknown command '%s'", argv[optind]);
+  if(cli.ignore_robots && strcmp(command->name, "submit") != 0)
+    return usage_error("--ignore-robots is an option of submit only");
   count = argc - optind - 1;
   if(count < command->min_args ||
      (command->max_args >= 0 && count > command->max_args)) {

@@ -21,6 +21,7 @@ struct cli {
   const char *runtime_dir;
   bool json;
   double timeout_s;
+  bool ignore_robots; /* submit: the jobs do not read robots.txt */
 };
 
 struct cmd_entry {

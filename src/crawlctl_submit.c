@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -15,6 +16,9 @@
 #include "crawlctl_format.h"
 #include "crawlctl_print.h"
 #include "crawlctl_submit.h"
+#include "spool.h"
+
+#define SUBMIT_IGNORE_ROBOTS "{\"robots\":false}"
 
 /* Copies everything from in to out; 0 or an errno. */
 static int copy_fd(int in, int out)
@@ -106,6 +110,15 @@ static int submit_one(struct ctlclient *client, const struct cli *cli,
   error = copy_fd(in, out);
   if(error != 0) {
     rc = file_error(client, error, "cannot copy", file);
+    goto done;
+  }
+  /* A job's options travel with its file, so no crash or rename can
+   * part them (crawld(8), Submitting URL files). */
+  if(cli->ignore_robots &&
+     fsetxattr(out, SPOOL_OPTIONS_XATTR, SUBMIT_IGNORE_ROBOTS,
+               sizeof(SUBMIT_IGNORE_ROBOTS) - 1, 0) < 0) {
+    rc =
+        file_error(client, errno, "cannot set the job's options on", tmp_path);
     goto done;
   }
   /* The data must be on disk before the name is: crawld claims a file the

@@ -115,6 +115,7 @@ static void activate_jobs(struct service *svc)
         svc->active_count < svc->opts.max_active_jobs &&
         svc->active_count < MAX_ACTIVE_JOBS) {
     struct queued_job *queued = svc->queued_head;
+    struct spool_job_options options = { .robots = svc->opts.robots };
     char *cause = NULL;
     struct job *job;
 
@@ -124,7 +125,12 @@ static void activate_jobs(struct service *svc)
     svc->queued_count--;
     job = open_job(svc, queued->id, &cause);
     if(job != NULL &&
-       frontier_add_job(svc->frontier, job, svc->opts.robots) < 0) {
+       spool_job_options(svc->spool, queued->id, &options, &cause) < 0) {
+      job_close(job);
+      job = NULL;
+    }
+    if(job != NULL &&
+       frontier_add_job(svc->frontier, job, options.robots) < 0) {
       job_close(job);
       job = NULL;
       cause = strdup("out of memory");

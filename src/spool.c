@@ -12,6 +12,7 @@
 #include <sys/inotify.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -523,6 +524,53 @@ int spool_finish(struct spool *spool, const char *job_id, bool failed,
       return -1;
   }
   return sync_dir(spool, dir) < 0 || sync_dir(spool, PROCESSING) < 0 ? -1 : 0;
+}
+
+int spool_job_options(const struct spool *spool, const char *job_id,
+                      struct spool_job_options *options, char **cause)
+{
+  char name[160];
+  char text[SPOOL_OPTIONS_MAX];
+  json_error_t error;
+  const char *key;
+  json_t *value;
+  json_t *root;
+  ssize_t len;
+  int fd;
+
+  *cause = NULL;
+  snprintf(name, sizeof(name), "%s.urls", job_id);
+  fd = openat(spool->dir_fds[PROCESSING], name,
+              O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if(fd < 0)
+    return cause_set(cause, "cannot open its URL file: %s", strerror(errno));
+  len = fgetxattr(fd, SPOOL_OPTIONS_XATTR, text, sizeof(text));
+  close(fd);
+  if(len < 0 && (errno == ENODATA || errno == ENOTSUP))
+    return 0;
+  if(len < 0)
+    return cause_set(cause, "cannot read its options (%s): %s",
+                     SPOOL_OPTIONS_XATTR, strerror(errno));
+  root = json_loadb(text, (size_t)len, JSON_REJECT_DUPLICATES, &error);
+  if(!json_is_object(root)) {
+    json_decref(root);
+    return cause_set(cause, "its options (%s) are not a JSON object%s%s",
+                     SPOOL_OPTIONS_XATTR, root == NULL ? ": " : "",
+                     root == NULL ? error.text : "");
+  }
+  json_object_foreach(root, key, value)
+  {
+    if(strcmp(key, "robots") == 0 && json_is_boolean(value)) {
+      options->robots = json_is_true(value);
+      continue;
+    }
+    cause_set(cause, "its options (%s): unknown option or bad value '%s'",
+              SPOOL_OPTIONS_XATTR, key);
+    json_decref(root);
+    return -1;
+  }
+  json_decref(root);
+  return 0;
 }
 
 static bool has_suffix(const char *name, const char *suffix, size_t *stem)

@@ -12,14 +12,28 @@
  * every rename is followed by an fsync of both directories. Job ids are
  * ours; the producer's file name is only metadata, so no name can reach a
  * path outside incoming/ or collide with another job. One daemon at a time
- * holds the directory's lock. */
+ * holds the directory's lock.
+ *
+ * A job's options, when it has any, are a JSON object in the extended
+ * attribute SPOOL_OPTIONS_XATTR of its file, set by the producer before the
+ * file is renamed into incoming/: an attribute moves with its file through
+ * every rename, so a crash can never part a job from its options. */
 #ifndef CRAWLD_SPOOL_H
 #define CRAWLD_SPOOL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#define SPOOL_OPTIONS_XATTR "user.crawld.options"
+/* The most bytes of options read. */
+#define SPOOL_OPTIONS_MAX 4096
+
 struct spool;
+
+/* What a job may set for itself, over the service's settings. */
+struct spool_job_options {
+  bool robots; /* "robots": true or false */
+};
 
 /* Called once per job id found or claimed; file_name is the producer's
  * name for a file claimed now, NULL for a job found at recovery. */
@@ -49,6 +63,11 @@ void spool_set_max_job_bytes(struct spool *spool, int64_t max_job_bytes);
 int spool_processing_fd(const struct spool *spool);
 /* "STATE_DIR/processing/ID.urls", malloc'd. */
 char *spool_urls_path(const struct spool *spool, const char *job_id);
+/* Reads the options of processing/ID.urls over what options holds. 0 (no
+ * options is fine), or -1 with *cause set (malloc'd) when they are not a
+ * JSON object of known keys and values, or cannot be read. */
+int spool_job_options(const struct spool *spool, const char *job_id,
+                      struct spool_job_options *options, char **cause);
 /* inotify on incoming/: readable when something arrived. */
 int spool_watch_fd(const struct spool *spool);
 /* Reads the pending inotify events away. */

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -740,6 +741,79 @@ START_TEST(test_hosts_lists_the_busy_host)
   ctl_free(&run);
   free(want);
   wait_job_done(id);
+  stop_daemon();
+}
+END_TEST
+
+/* submit --ignore-robots: that job reads no robots.txt; the next one,
+ * without it, does (robots = on is the service's setting). The option
+ * travels on the file itself (crawld(8)). */
+START_TEST(test_submit_ignore_robots_is_for_that_job_only)
+{
+  struct ctl_run run;
+  const char *urls;
+  char id[64];
+
+  START_DAEMON("-t", "1", "-p", "0");
+  urls = write_urls("few.txt", 3, "/delay?ms=0&n=%lld");
+  CTL(&run, "submit", "--ignore-robots", urls);
+  ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
+  run.out[strcspn(run.out, "\n")] = '\0';
+  snprintf(id, sizeof(id), "%s", run.out);
+  ctl_free(&run);
+  wait_job_done(id);
+  assert_done_records(id, 3);
+  ck_assert_int_eq(status_num("politeness.robots_fetches"), 0);
+  submit(urls, id);
+  wait_job_done(id);
+  ck_assert_int_eq(status_num("politeness.robots_fetches"), 1);
+  stop_daemon();
+}
+END_TEST
+
+START_TEST(test_ignore_robots_with_another_command_exits_2)
+{
+  struct ctl_run run;
+
+  CTL(&run, "--ignore-robots", "status");
+  ck_assert_int_eq(run.status, 2);
+  ck_assert_msg(strstr(run.err, "--ignore-robots is an option of submit "
+                                "only") != NULL,
+                "%s", run.err);
+  ctl_free(&run);
+}
+END_TEST
+
+/* A file whose options attribute is not ours to read goes to failed/ with
+ * the reason, and the daemon goes on. */
+START_TEST(test_job_with_bad_options_fails_with_the_reason)
+{
+  static const char options[] = "{\"robots\":\"maybe\"}";
+  const char *tmp;
+  const char *final;
+  char *bytes = harness_url_lines(&h, 2, "/delay?ms=0&n=%lld", NULL);
+  FILE *file;
+  char *log;
+
+  START_DAEMON("-t", "1", "-p", "0");
+  tmp = harness_fmt("%s/incoming/.tmp/opts.txt", paths.state_dir);
+  file = fopen(tmp, "w");
+  ck_assert_ptr_nonnull(file);
+  fputs(bytes, file);
+  ck_assert_int_eq(fclose(file), 0);
+  ck_assert_int_eq(
+      setxattr(tmp, "user.crawld.options", options, sizeof(options) - 1, 0),
+      0);
+  final = harness_fmt("%s/incoming/opts.txt", paths.state_dir);
+  ck_assert_int_eq(rename(tmp, final), 0);
+  HARNESS_WAIT_UNTIL(status_num("jobs.failed") == 1, WAIT_S, "a failed job");
+  ck_assert(status_state_is("running"));
+  log = harness_read_text(paths.log_path);
+  ck_assert_msg(strstr(log, "its options (user.crawld.options): unknown "
+                            "option or bad value 'robots'") != NULL,
+                "%s", log);
+  free(log);
+  free(bytes);
   stop_daemon();
 }
 END_TEST
@@ -1844,6 +1918,9 @@ static Suite *crawlctl_suite(void)
   ADD(test_workers_table_has_a_row_per_worker);
   ADD(test_status_counts_robots_txt_and_hosts);
   ADD(test_hosts_lists_the_busy_host);
+  ADD(test_submit_ignore_robots_is_for_that_job_only);
+  ADD(test_ignore_robots_with_another_command_exits_2);
+  ADD(test_job_with_bad_options_fails_with_the_reason);
   ADD(test_jobs_lists_a_finished_job_with_its_totals);
   ADD(test_job_id_shows_that_job);
   ADD(test_jobs_shows_an_active_job_with_rate_and_in_flight);
