@@ -58,10 +58,13 @@ void compare_usage(FILE *out)
       "  -k, --inflight K    transfers in flight per worker (default: 32)\n"
       "  -h, --help          show this help and exit\n"
       "\n"
-      "Mixed runs W/2 threads and W - W/2 processes. Fetch flags such as\n"
-      "--timeout and --cpu-work work as for --once. Exit status: 0 when\n"
-      "every run gave every URL its record and every report was written,\n"
-      "1 otherwise, 2 on a usage error. crawld(8) defines every measure.\n";
+      "Mixed runs W/2 threads and W - W/2 processes. Fetch and politeness\n"
+      "flags such as --timeout, --cpu-work and --per-host work as for\n"
+      "--once: politeness holds here too, so a list of one site is held to\n"
+      "--per-host (4) fetches at once unless it is raised. Exit status: 0\n"
+      "when every run gave every URL its record and every report was\n"
+      "written, 1 otherwise, 2 on a usage error. crawld(8) defines every\n"
+      "measure.\n";
 
   fputs(usage, out);
 }
@@ -581,6 +584,8 @@ struct run {
   double wall_s;
   long supervisor_peak_kb;
   long workers_peak_kb;
+  long long robots_fetches;
+  long long politeness_waits;
 };
 
 /* A "Name:   1234 kB" line of a /proc status file; -1 if missing. */
@@ -642,13 +647,16 @@ static void on_answer(void *arg, const struct result_summary *answer)
 
 /* Every record is in and the workers still run: their peaks are still
  * there to read. */
-static void on_finished(void *arg, const struct pool *pool)
+static void on_finished(void *arg, const struct pool *pool,
+                        const struct frontier_counts *counts)
 {
   struct run *run = arg;
   struct timespec now;
 
   clock_gettime(CLOCK_MONOTONIC, &now);
   run->wall_s = seconds_between(&run->started, &now);
+  run->robots_fetches = counts->robots_fetches;
+  run->politeness_waits = counts->delay_waits;
   run->supervisor_peak_kb = status_kb("/proc/self/status", "VmHWM");
   run->workers_peak_kb = 0;
   for(int i = 0; i < OPTIONS_MAX_WORKERS; i++) {
@@ -718,6 +726,8 @@ static void fill_measures(const struct run *run,
   row[COMPARE_startup_process_ms] = mean_startup(run, true);
   row[COMPARE_records] = (double)run->records;
   row[COMPARE_errors] = (double)run->errors;
+  row[COMPARE_robots_fetches] = (double)run->robots_fetches;
+  row[COMPARE_politeness_waits] = (double)run->politeness_waits;
 }
 
 /* One run of a cell, into row; -1 when the crawl failed (logged). */

@@ -57,6 +57,13 @@
  *                first task and return the answer.
  *   records      records committed (always S when compare exits 0)
  *   errors       records with ok false
+ *   robots_fetches
+ *                robots.txt fetches: not records, and in no other measure
+ *                but wall_s
+ *   politeness_waits
+ *                times the workers had room but no host might start a fetch
+ *                (all waiting out a delay or backoff): the politeness cost,
+ *                which latencies (fetch time alone) do not hold
  * Per cell: the median of the repeats with min and max, and the speedup:
  * median pages/s over the median pages/s of sequential at the same size
  * (unknown without sequential in --modes). */

@@ -45,7 +45,9 @@
   X(startup_thread_ms)      \
   X(startup_process_ms)     \
   X(records)                \
-  X(errors)
+  X(errors)                 \
+  X(robots_fetches)         \
+  X(politeness_waits)
 
 enum compare_measure {
 #define COMPARE_MEASURE_ENUM(name) COMPARE_##name,

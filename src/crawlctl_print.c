@@ -306,12 +306,11 @@ void print_hosts(json_t *result)
   size_t index;
   json_t *host;
 
-  printf("%-40s %9s %9s %9s %10s %8s %8s %-11s\n", "HOST", "QUEUED",
-         "IN FLIGHT", "DELAY MS", "BACKOFF S", "NEXT S", "FAILURES",
-         "ROBOTS.TXT");
+  printf("%-40s %9s %9s %9s %10s %8s %8s %s\n", "HOST", "QUEUED", "IN FLIGHT",
+         "DELAY MS", "BACKOFF S", "NEXT S", "FAILURES", "ROBOTS.TXT");
   json_array_foreach(fmt_at(result, "hosts"), index, host)
   {
-    printf("%-40s %9s %9s %9s %10s %8s %8s %-11s\n",
+    printf("%-40s %9s %9s %9s %10s %8s %8s %s\n",
            fmt_str(fmt_at(host, "host")),
            fmt_number(fmt_at(host, "queued"), 0).s,
            fmt_number(fmt_at(host, "in_flight"), 0).s,

@@ -113,8 +113,7 @@ static long long now_ms(void)
   return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-/* --- the host table -------------------------------------------------------
- */
+/* --- the host table --------------------------------------------------- */
 
 static uint64_t hash_key(const char *key)
 {
@@ -199,8 +198,7 @@ static void free_host(struct frontier *frontier, struct host *host)
   free(host);
 }
 
-/* --- the ready heap -------------------------------------------------------
- */
+/* --- the ready heap --------------------------------------------------- */
 
 static long long host_time(const struct host *host)
 {
@@ -288,8 +286,7 @@ static void heap_remove(struct frontier *frontier, struct host *host)
   sift_down(frontier, (size_t)last->heap_index);
 }
 
-/* --- host state -----------------------------------------------------------
- */
+/* --- host state ------------------------------------------------------- */
 
 static bool has_work(const struct host *host)
 {
@@ -429,7 +426,7 @@ static void back_off(struct frontier *frontier, struct host *host,
             (double)wait_ms / 1000.0, host->failures);
 }
 
-/* --- jobs and their read-ahead ------------------------------------------- */
+/* --- jobs and their read-ahead ---------------------------------------- */
 
 static struct job_slot *slot_of(struct frontier *frontier,
                                 const struct task *task)
@@ -590,8 +587,7 @@ void frontier_remove_job(struct frontier *frontier, struct job *job)
   }
 }
 
-/* --- dispatch -------------------------------------------------------------
- */
+/* --- dispatch --------------------------------------------------------- */
 
 /* A reference to the site of a URL that was queued before (so its host
  * can be named). Without memory for it the URL would be lost. */
@@ -826,8 +822,7 @@ struct task *frontier_next(struct frontier *frontier)
   return NULL;
 }
 
-/* --- answers --------------------------------------------------------------
- */
+/* --- answers ---------------------------------------------------------- */
 
 /* Failures that may pass: the host is backed off and the URL tried again. */
 static bool transient(const struct result_summary *answer)
@@ -1072,8 +1067,7 @@ long long frontier_job_in_flight(const struct frontier *frontier,
   return 0;
 }
 
-/* --- life cycle -----------------------------------------------------------
- */
+/* --- life cycle ------------------------------------------------------- */
 
 static void on_wakeup(evutil_socket_t fd, short events, void *arg)
 {

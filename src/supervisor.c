@@ -35,8 +35,11 @@ static void finish_if_done(struct once *once)
   bool finished = job_finished(once->job);
 
   if(finished && once->watch != NULL && !once->finish_told) {
+    struct frontier_counts counts;
+
+    frontier_counts(once->frontier, &counts);
     once->finish_told = true;
-    once->watch->finished(once->watch->arg, once->pool);
+    once->watch->finished(once->watch->arg, once->pool, &counts);
   }
   if(once->stopping || job_failure(once->job) != NULL || finished)
     pool_drain(once->pool);

@@ -8,6 +8,7 @@
 #ifndef CRAWLD_SUPERVISOR_H
 #define CRAWLD_SUPERVISOR_H
 
+#include "frontier.h"
 #include "job.h"
 #include "options.h"
 #include "pool.h"
@@ -25,8 +26,9 @@ struct supervisor_watch {
    * makes), before it is committed. */
   void (*answered)(void *arg, const struct result_summary *answer);
   /* Once, when every line has its record: the workers still run (they are
-   * drained next), so they can be measured. */
-  void (*finished)(void *arg, const struct pool *pool);
+   * drained next), so they can be measured; counts are the frontier's. */
+  void (*finished)(void *arg, const struct pool *pool,
+                   const struct frontier_counts *counts);
   void *arg;
 };
 

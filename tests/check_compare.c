@@ -416,7 +416,9 @@ static const char csv_header[] =
     "startup_process_ms_median,startup_process_ms_min,"
     "startup_process_ms_max,"
     "records_median,records_min,records_max,"
-    "errors_median,errors_min,errors_max";
+    "errors_median,errors_min,errors_max,"
+    "robots_fetches_median,robots_fetches_min,robots_fetches_max,"
+    "politeness_waits_median,politeness_waits_min,politeness_waits_max";
 
 static struct harness h;
 
@@ -514,17 +516,20 @@ static void check_csv(void)
         break;
       *at = '\0';
     }
-    ck_assert_int_eq(count, 44);
+    ck_assert_int_eq(count, 50);
     rows[mode_index(fields[0])]++;
     row_count++;
     urls = atoll(fields[5]);
     ck_assert_msg(urls == 20 || urls == 40, "urls %s", fields[5]);
     ck_assert_str_eq(fields[6], "2");
-    /* records median, min, max, then errors median, min, max */
+    /* records median, min, max, then errors median, min, max, then
+     * robots_fetches: one site, read once a run */
     for(int f = 38; f < 41; f++)
       ck_assert_int_eq(atoll(fields[f]), urls);
     for(int f = 41; f < 44; f++)
       ck_assert_str_eq(fields[f], "0");
+    for(int f = 44; f < 47; f++)
+      ck_assert_str_eq(fields[f], "1");
     if(strcmp(fields[0], "sequential") == 0)
       ck_assert_str_eq(fields[7], "1");
   }
@@ -554,7 +559,9 @@ static void check_json(void)
                                           "startup_thread_ms",
                                           "startup_process_ms",
                                           "records",
-                                          "errors" };
+                                          "errors",
+                                          "robots_fetches",
+                                          "politeness_waits" };
   char *path = test_path("out.json");
   json_error_t error;
   json_t *root = json_load_file(path, 0, &error);
@@ -593,6 +600,9 @@ static void check_json(void)
       ck_assert_int_eq(json_integer_value(json_object_get(run, "records")),
                        urls);
       ck_assert_int_eq(json_integer_value(json_object_get(run, "errors")), 0);
+      /* One site, read once a run: each run is a fresh crawl. */
+      ck_assert_int_eq(
+          json_integer_value(json_object_get(run, "robots_fetches")), 1);
       ck_assert(json_number_value(json_object_get(run, "wall_s")) > 0);
     }
   }
