@@ -89,9 +89,10 @@ static const char *const record_keys[] = {
 };
 #define RECORD_KEYS (sizeof(record_keys) / sizeof(record_keys[0]))
 
-static const char *const envelope_keys[] = { "id",    "error",     "status",
-                                             "bytes", "truncated", "total_ms",
-                                             "record" };
+static const char *const envelope_keys[] = { "id",          "error",
+                                             "status",      "bytes",
+                                             "truncated",   "total_ms",
+                                             "retry_after", "record" };
 
 static const char *const timing_keys[] = { "dns_ms", "connect_ms", "tls_ms",
                                            "ttfb_ms", "total_ms" };
@@ -387,7 +388,7 @@ static void check_pipe(const struct result_record *record, uint64_t task_id,
   CHECK(memcmp(pipe.text + pipe.len - 2, "}\n", 2) == 0);
 
   json = parse(pipe.text, pipe.len - 1);
-  check_keys(json, envelope_keys, 7);
+  check_keys(json, envelope_keys, 8);
   check_integer(json_object_get(json, "id"), (long long)task_id);
   value = json_object_get(json, "error");
   if(name == NULL)
@@ -401,6 +402,8 @@ static void check_pipe(const struct result_record *record, uint64_t task_id,
   CHECK(json_is_boolean(json_object_get(json, "truncated")));
   CHECK(json_is_true(json_object_get(json, "truncated")) == record->truncated);
   check_ms(json_object_get(json, "total_ms"), record->timing.total_ms);
+  check_integer(json_object_get(json, "retry_after"),
+                record->retry_after_s > 0 ? record->retry_after_s : 0);
   inner = parse(encoded->text, encoded->len);
   CHECK(json_equal(json_object_get(json, "record"), inner));
   json_decref(inner);
@@ -420,6 +423,9 @@ static void check_pipe(const struct result_record *record, uint64_t task_id,
   CHECK(summary->bytes == record->bytes);
   CHECK(summary->truncated == record->truncated);
   CHECK(summary->total_ms == expected_ms(record->timing.total_ms));
+  CHECK(summary->retry_after_s ==
+        (record->retry_after_s > 0 ? record->retry_after_s : 0));
+  CHECK(summary->body == NULL);
   CHECK(!summary->has_worker);
   CHECK(summary->record >= pipe.text &&
         summary->record + summary->record_len <= pipe.text + pipe.len);
