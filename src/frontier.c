@@ -115,20 +115,9 @@ static long long now_ms(void)
 
 /* --- the host table --------------------------------------------------- */
 
-static uint64_t hash_key(const char *key)
-{
-  uint64_t hash = UINT64_C(1469598103934665603);
-
-  for(; *key != '\0'; key++) {
-    hash ^= (unsigned char)*key;
-    hash *= UINT64_C(1099511628211);
-  }
-  return hash;
-}
-
 static struct host **bucket_of(struct frontier *frontier, const char *key)
 {
-  return &frontier->buckets[hash_key(key) & (frontier->bucket_count - 1)];
+  return &frontier->buckets[hostkey_hash(key) & (frontier->bucket_count - 1)];
 }
 
 /* Twice the buckets once there are as many hosts as buckets. */
@@ -144,7 +133,7 @@ static void grow_table(struct frontier *frontier)
 
     while(host != NULL) {
       struct host *next = host->hash_next;
-      struct host **bucket = &buckets[hash_key(host->key) & (count - 1)];
+      struct host **bucket = &buckets[hostkey_hash(host->key) & (count - 1)];
 
       host->hash_next = *bucket;
       *bucket = host;
@@ -441,23 +430,14 @@ static struct job_slot *slot_of(struct frontier *frontier,
 static void record_error(struct frontier *frontier, struct task *task,
                          enum result_error error, const char *why)
 {
-  struct result_record record = { 0 };
-  struct result_summary answer = { 0 };
+  struct result_summary answer;
   struct jsonw text = { 0 };
 
   sites_unref(task->site);
   task->site = NULL;
   task->host = NULL;
-  record.url = task->url;
-  record.attempt = task->attempt;
-  record.error = error;
-  record.error_message = why;
-  clock_gettime(CLOCK_REALTIME, &record.fetched_at);
-  result_encode(&record, &text);
-  answer.error = record.error;
-  answer.attempt = record.attempt;
-  answer.record = text.text;
-  answer.record_len = text.failed ? 0 : text.len;
+  result_supervisor_answer(task->url, task->attempt, error, why, &text,
+                           &answer);
   frontier->calls.commit(frontier->calls.owner, task, &answer);
   jsonw_free(&text);
 }

@@ -10,6 +10,7 @@
 #define CRAWLD_HOSTKEY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -25,5 +26,7 @@ struct hostkey *hostkey_new(enum politeness_key key);
 int hostkey_of(struct hostkey *hostkey, const char *url,
                char authority[HOSTKEY_MAX], char key[HOSTKEY_MAX]);
 void hostkey_free(struct hostkey *hostkey);
+/* A hash of a key or authority, for the tables that look them up. */
+uint64_t hostkey_hash(const char *text);
 
 #endif

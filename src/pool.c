@@ -223,23 +223,15 @@ static void give_back_held(struct worker_slot *worker)
     pool->outstanding--;
     task->crashes++;
     if(task->attempt >= pool->opts.max_attempts) {
-      struct result_record record = { 0 };
-      struct result_summary answer = { 0 };
+      struct result_summary answer;
       struct jsonw text = { 0 };
       char message[128];
 
       snprintf(message, sizeof(message),
                "the worker fetching it died %d times", task->crashes);
-      record.url = task->url;
-      record.attempt = task->attempt;
-      record.error = RESULT_ERR_WORKER_CRASH;
-      record.error_message = message;
-      clock_gettime(CLOCK_REALTIME, &record.fetched_at);
-      result_encode(&record, &text);
-      answer.error = record.error;
-      answer.attempt = record.attempt;
-      answer.record = text.text;
-      answer.record_len = text.failed ? 0 : text.len;
+      result_supervisor_answer(task->url, task->attempt,
+                               RESULT_ERR_WORKER_CRASH, message, &text,
+                               &answer);
       pool->owner.answered(pool->owner.owner, task, &answer);
       jsonw_free(&text);
       continue;

@@ -238,3 +238,23 @@ int result_finish(const char *job, long long seq, const char *record,
   jsonw_lit(out, "\n");
   return out->failed ? -1 : 0;
 }
+
+void result_supervisor_answer(const char *url, int attempt,
+                              enum result_error error, const char *message,
+                              struct jsonw *text,
+                              struct result_summary *answer)
+{
+  struct result_record record = { 0 };
+
+  record.url = url;
+  record.attempt = attempt;
+  record.error = error;
+  record.error_message = message;
+  clock_gettime(CLOCK_REALTIME, &record.fetched_at);
+  result_encode(&record, text);
+  memset(answer, 0, sizeof(*answer));
+  answer->error = error;
+  answer->attempt = attempt;
+  answer->record = text->text;
+  answer->record_len = text->failed ? 0 : text->len;
+}

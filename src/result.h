@@ -130,6 +130,14 @@ void result_encode(const struct result_record *record, struct jsonw *out);
  * an object's text or memory ran out. */
 int result_finish(const char *job, long long seq, const char *record,
                   size_t record_len, struct jsonw *out);
+/* The record of a URL the supervisor answers itself, without a fetch
+ * (robots_denied, worker_crash, ...): url, attempt, error and message, the
+ * time now. text gets the record (the caller frees it with jsonw_free) and
+ * answer what it says, pointing into text. */
+void result_supervisor_answer(const char *url, int attempt,
+                              enum result_error error, const char *message,
+                              struct jsonw *text,
+                              struct result_summary *answer);
 /* Writes "2026-11-22T01:50:38.123Z" into buf (at least 32 bytes). */
 void result_format_time(const struct timespec *when, char *buf, size_t size);
 

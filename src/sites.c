@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostkey.h"
 #include "sites.h"
 
 struct sites {
@@ -12,17 +13,6 @@ struct sites {
   size_t bucket_count; /* a power of two */
   long long count;
 };
-
-static uint64_t hash_text(const char *text)
-{
-  uint64_t hash = UINT64_C(1469598103934665603);
-
-  for(; *text != '\0'; text++) {
-    hash ^= (unsigned char)*text;
-    hash *= UINT64_C(1099511628211);
-  }
-  return hash;
-}
 
 struct sites *sites_new(void)
 {
@@ -52,7 +42,7 @@ static void grow(struct sites *sites)
     while(site != NULL) {
       struct site *next = site->hash_next;
       struct site **bucket =
-          &buckets[hash_text(site->authority) & (count - 1)];
+          &buckets[hostkey_hash(site->authority) & (count - 1)];
 
       site->hash_next = *bucket;
       *bucket = site;
@@ -67,7 +57,7 @@ static void grow(struct sites *sites)
 struct site *sites_ref(struct sites *sites, const char *authority)
 {
   struct site **bucket =
-      &sites->buckets[hash_text(authority) & (sites->bucket_count - 1)];
+      &sites->buckets[hostkey_hash(authority) & (sites->bucket_count - 1)];
   struct site *site;
 
   for(site = *bucket; site != NULL; site = site->hash_next) {
@@ -96,7 +86,7 @@ struct site *sites_ref(struct sites *sites, const char *authority)
 const struct site *sites_find(const struct sites *sites, const char *authority)
 {
   const struct site *site =
-      sites->buckets[hash_text(authority) & (sites->bucket_count - 1)];
+      sites->buckets[hostkey_hash(authority) & (sites->bucket_count - 1)];
 
   while(site != NULL && strcmp(site->authority, authority) != 0)
     site = site->hash_next;
