@@ -66,6 +66,20 @@ static void add_line(char **text, size_t *len, int host, const char *path)
   free(url);
 }
 
+/* Appends "/page/N" + query for N from 0 to count - 1, each N on hosts
+ * first to first + hosts - 1 in turn. */
+static void add_pages(char **text, size_t *len, int first, int hosts,
+                      int count, const char *query)
+{
+  char path[64];
+
+  for(int n = 0; n < count; n++) {
+    snprintf(path, sizeof(path), "/page/%d%s", n, query);
+    for(int host = first; host < first + hosts; host++)
+      add_line(text, len, host, path);
+  }
+}
+
 static void write_urls(const char *text)
 {
   free(harness_write(&h, "urls.txt", text, strlen(text)));
@@ -121,14 +135,8 @@ START_TEST(test_per_host_caps_requests_in_flight_on_every_host)
   struct hostlog *log;
   char *text = NULL;
   size_t len = 0;
-  char path[64];
 
-  for(int n = 0; n < 24; n++) {
-    for(int host = 0; host < HOSTS; host++) {
-      snprintf(path, sizeof(path), "/page/%d?ms=100", n);
-      add_line(&text, &len, host, path);
-    }
-  }
+  add_pages(&text, &len, 0, HOSTS, 24, "?ms=100");
   write_urls(text);
   crawl(args, &run, 24 * HOSTS);
   log = server_log();
@@ -157,14 +165,8 @@ START_TEST(test_host_delay_spaces_the_starts_on_each_host)
   struct hostlog *log;
   char *text = NULL;
   size_t len = 0;
-  char path[64];
 
-  for(int n = 0; n < 5; n++) {
-    for(int host = 0; host < 2; host++) {
-      snprintf(path, sizeof(path), "/page/%d", n);
-      add_line(&text, &len, host, path);
-    }
-  }
+  add_pages(&text, &len, 0, 2, 5, "");
   write_urls(text);
   crawl(args, &run, 10);
   log = server_log();
@@ -216,12 +218,7 @@ START_TEST(test_retry_after_backs_the_whole_host_off)
   int64_t *starts;
 
   add_line(&text, &len, 0, flaky);
-  for(int n = 0; n < 3; n++) {
-    char path[32];
-
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 0, path);
-  }
+  add_pages(&text, &len, 0, 1, 3, "");
   add_line(&text, &len, 1, "/page/9");
   write_urls(text);
   crawl(args, &run, 5);
@@ -337,21 +334,14 @@ START_TEST(test_a_huge_throttled_host_does_not_hold_up_the_others)
   struct crawl_run run;
   char *text = NULL;
   size_t len = 0;
-  char path[32];
   char *small_prefix = harness_host_url(&h, 1, "/");
   long long big_done = 0;
   long long small_done = 0;
   json_t *record;
   size_t index;
 
-  for(int n = 0; n < BIG; n++) {
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 0, path);
-  }
-  for(int n = 0; n < SMALL; n++) {
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 1, path);
-  }
+  add_pages(&text, &len, 0, 1, BIG, "");
+  add_pages(&text, &len, 1, 1, SMALL, "");
   write_urls(text);
   crawl(args, &run, BIG + SMALL);
   json_array_foreach(run.records, index, record)
@@ -445,12 +435,7 @@ START_TEST(test_robots_rules_of_our_group_are_obeyed)
                "User-agent: *\nDisallow: /\n\n"
                "User-agent: testbot\nDisallow: /page/1\nAllow: /page/10$\n"
                "Disallow: /page/3\nAllow: /page/3\n");
-  for(int n = 0; n < 12; n++) {
-    char path[32];
-
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 0, path);
-  }
+  add_pages(&text, &len, 0, 1, 12, "");
   write_urls(text);
   crawl(args, &run, 12);
   assert_page(&run, 0, 0, "ok");
@@ -490,14 +475,7 @@ START_TEST(test_robots_fetched_once_per_host_first)
   char *text = NULL;
   size_t len = 0;
 
-  for(int n = 0; n < 10; n++) {
-    for(int host = 0; host < HOSTS; host++) {
-      char path[32];
-
-      snprintf(path, sizeof(path), "/page/%d", n);
-      add_line(&text, &len, host, path);
-    }
-  }
+  add_pages(&text, &len, 0, HOSTS, 10, "");
   write_urls(text);
   crawl(args, &run, 10 * HOSTS);
   log = server_log();
@@ -538,13 +516,7 @@ START_TEST(test_robots_5xx_makes_the_site_unavailable)
   char want[200];
 
   write_robots(0, ".status", "503\n");
-  for(int n = 0; n < 3; n++) {
-    char path[32];
-
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 0, path);
-    add_line(&text, &len, 1, path);
-  }
+  add_pages(&text, &len, 0, 2, 3, "");
   write_urls(text);
   crawl(args, &run, 6);
   for(int n = 0; n < 3; n++) {
@@ -581,13 +553,7 @@ START_TEST(test_crawl_delay_is_honoured_and_capped)
 
   write_robots(0, "", "User-agent: *\nCrawl-delay: 0.3\n");
   write_robots(1, "", "User-agent: *\nCrawl-delay: 20\n");
-  for(int n = 0; n < 4; n++) {
-    char path[32];
-
-    snprintf(path, sizeof(path), "/page/%d", n);
-    add_line(&text, &len, 0, path);
-    add_line(&text, &len, 1, path);
-  }
+  add_pages(&text, &len, 0, 2, 4, "");
   write_urls(text);
   crawl(args, &run, 8);
   log = server_log();
