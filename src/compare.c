@@ -102,14 +102,6 @@ static const struct {
   { "config", 'c', "compare reads no config file: give settings as flags" },
 };
 
-/* crawld flags without a value; every other one takes one. */
-static bool takes_no_value(const char *name)
-{
-  return strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
-         strcmp(name, "worker") == 0 || strcmp(name, "h") == 0 ||
-         strcmp(name, "V") == 0;
-}
-
 /* Whether the flag arg ("--name", "--name=value", "-x" or "-xvalue") is
  * name or short_flag. */
 static bool is_flag(const char *arg, const char *name, char short_flag)
@@ -282,7 +274,7 @@ static int take_flag(struct compare_request *request, int argc, char **argv,
   rest[(*rest_count)++] = argv[*i];
   /* "--name value" and "-k value": the value goes along. */
   if(strchr(arg, '=') == NULL && (arg[1] == '-' || arg[2] == '\0') &&
-     !takes_no_value(arg + (arg[1] == '-' ? 2 : 1)) && *i + 1 < argc)
+     !options_flag_is_switch(arg + (arg[1] == '-' ? 2 : 1)) && *i + 1 < argc)
     rest[(*rest_count)++] = argv[++*i];
   return 0;
 }

@@ -444,7 +444,7 @@ int options_check(const struct crawl_options *opts, char **cause)
  * setting that has a flag. Built once; the strings are the table's own. */
 static const struct option *long_options(void)
 {
-  static struct option table[SETTING_COUNT + 9];
+  static struct option table[SETTING_COUNT + 10]; /* and the end */
   static const struct option fixed[] = {
     { "once", required_argument, NULL, FLAG_ONCE },
     { "output", required_argument, NULL, 'o' },
@@ -471,6 +471,19 @@ static const struct option *long_options(void)
     count++;
   }
   return table;
+}
+
+bool options_flag_is_switch(const char *name)
+{
+  const struct option *table = long_options();
+
+  if(strcmp(name, "h") == 0 || strcmp(name, "V") == 0)
+    return true;
+  for(size_t i = 0; table[i].name != NULL; i++) {
+    if(strcmp(table[i].name, name) == 0)
+      return table[i].has_arg == no_argument;
+  }
+  return false;
 }
 
 /* The setting row of a short flag's long name. */

@@ -102,6 +102,10 @@ int options_set(struct crawl_options *opts, const char *section,
 /* The checks across settings (at least one worker, window >= inflight, ...),
  * for a config loaded without flags. 0, or -1 with *cause. */
 int options_check(const struct crawl_options *opts, char **cause);
+/* Whether the flag of that name ("ignore-robots", "h"; without dashes)
+ * takes no value: for parsers that pass crawld's flags on. Unknown names
+ * are said to take one. */
+bool options_flag_is_switch(const char *name);
 /* The --help text. */
 void options_usage(FILE *out);
 /* The argv that starts a worker process with the same fetch policy: exe,

@@ -304,6 +304,23 @@ START_TEST(test_defaults)
 }
 END_TEST
 
+/* Politeness flags pass through, --ignore-robots taking no value wherever
+ * it stands. */
+START_TEST(test_politeness_flags_pass_through)
+{
+  static const char *const args[] = { "--ignore-robots", "urls.txt",
+                                      "--ignore-robots", "--per-host",
+                                      "16384",           NULL };
+  struct compare_request request;
+  char *cause;
+
+  ck_assert_msg(parse(&request, &cause, args) == 0, "%s", cause);
+  ck_assert_str_eq(request.url_file, "urls.txt");
+  ck_assert(!request.opts.robots);
+  ck_assert_int_eq(request.opts.per_host, 16384);
+}
+END_TEST
+
 START_TEST(test_own_flags_and_fetch_flags_together)
 {
   static const char *const args[] = { "--modes",
@@ -758,6 +775,7 @@ static Suite *compare_suite(void)
   suite_add_tcase(suite, chart);
   tcase_add_test(command_line, test_defaults);
   tcase_add_test(command_line, test_own_flags_and_fetch_flags_together);
+  tcase_add_test(command_line, test_politeness_flags_pass_through);
   tcase_add_test(command_line, test_usage_errors);
   tcase_add_test(command_line, test_help_needs_no_url_file);
   suite_add_tcase(suite, command_line);
