@@ -57,6 +57,11 @@ WAIT_IDLE=${WAIT_IDLE:-120}
 NGINX=${NGINX:-auto}
 here=$(cd "$(dirname "$0")" && pwd)
 RESULTS=${RESULTS:-$here/RESULTS.md}
+# Every list here is one host crawled as hard as crawld goes: these figures
+# are the engine's, so its politeness (4 fetches at once per host and a
+# robots.txt first, by default) is lifted: the most per host it allows, no
+# robots.txt. bench/politeness.sh measures what politeness costs.
+one_host="--per-host 16384 --ignore-robots"
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
 say() { printf '%s\n' "$*" >&2; }
@@ -372,7 +377,7 @@ tools() {
 	echo "$t_modes" | while IFS='|' read -r t_name t_flags; do
 		[ -n "$t_name" ] || continue
 		plan "$t_part" "crawld $t_name" "$t_conc" "$t_n" \
-			"\"$CRAWLD\" --once $t_urls $t_flags --output out.jsonl" "$crawld_count"
+			"\"$CRAWLD\" --once $t_urls $t_flags $one_host --output out.jsonl" "$crawld_count"
 	done
 	# libcurl with crawld's transfer options and nothing else: what one
 	# thread of this libcurl reaches on the static pages.
@@ -697,7 +702,7 @@ memory_run() {
 	{
 		while [ ! -e gate ]; do sleep 0.05; done
 		cat urls-mem.txt
-	} | "$CRAWLD" --once - $2 --output out.jsonl 2>mem.err &
+	} | "$CRAWLD" --once - $2 $one_host --output out.jsonl 2>mem.err &
 	mr_pid=$!
 	pids="$pids $mr_pid"
 	# idle: the workers are up (threads or processes), nothing sent yet
@@ -734,8 +739,8 @@ case " $PARTS " in *" memory "*)
 	while IFS='|' read -r mm_name mm_flags; do
 		mm_file=$(echo "$mm_name" | tr ' ' _)
 		: >"mem.$mm_file"
-		printf 'memory|crawld %s|crawld --once - %s --output out.jsonl <urls-mem.txt (URLs held back until the idle RSS is read)\n' \
-			"$mm_name" "$mm_flags" >>commands
+		printf 'memory|crawld %s|crawld --once - %s %s --output out.jsonl <urls-mem.txt (URLs held back until the idle RSS is read)\n' \
+			"$mm_name" "$mm_flags" "$one_host" >>commands
 		for _ in $(seq "$RUNS"); do memory_run "$mm_file" "$mm_flags"; done
 		# per run: (full - baseline) / inflight, in KiB
 		awk -v k="$MEM_INFLIGHT" -v n="$MEM_URLS" '{ print ($2 > 0 ? ($2 - $1) / k : "nan"), $1, $2, $3, $4, ($5 == n ? "ok" : "NO") }' \
