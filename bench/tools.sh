@@ -648,6 +648,7 @@ EOF
 	else
 		not_installed static wrk "$STATIC_CONC"
 		wrk_rate=""
+		wrk_note="not installed"
 	fi
 	part_end static
 	best=$(best_crawld static)
