@@ -57,9 +57,15 @@ WAIT_IDLE=${WAIT_IDLE:-120}
 NGINX=${NGINX:-auto}
 here=$(cd "$(dirname "$0")" && pwd)
 RESULTS=${RESULTS:-$here/RESULTS.md}
+# Every list here is one host crawled as hard as crawld goes: these figures
+# are the engine's, so its politeness (4 fetches at once per host and a
+# robots.txt first, by default) is lifted: the most per host it allows, no
+# robots.txt. bench/politeness.sh measures what politeness costs.
+one_host="--per-host 16384 --ignore-robots"
 
-have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
-say() { printf '%s\n' "$*" >&2; }
+# have, say, apt_install, the static site and its nginx, wait_idle
+# shellcheck source=bench/common.sh
+. "$here/common.sh"
 
 # --- tools: install what is missing when root on Debian --------------------
 # nginx-light is nginx plus one module; plain nginx does as well. A service
@@ -77,31 +83,9 @@ install_missing() {
 	have perf || missing="$missing linux-perf"
 	have ss || missing="$missing iproute2"
 	have ps || missing="$missing procps"
-	[ -n "$missing" ] || return 0
-	if [ "$INSTALL" = no ] || [ "$(id -u)" -ne 0 ] || ! have apt-get; then
-		say "not installing (INSTALL=$INSTALL, uid $(id -u)):$missing"
-		return 0
-	fi
-	updated=no
-	for alternatives in $missing; do
-		ok=no
-		for pkg in $(echo "$alternatives" | tr '|' ' '); do
-			# Try; on failure refresh the package lists once and try again.
-			for _ in 1 2; do
-				if DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-					--no-install-recommends "$pkg" >/dev/null 2>&1; then
-					say "installed $pkg"
-					ok=yes
-					break
-				fi
-				[ "$updated" = no ] || break
-				apt-get update -q >/dev/null 2>&1 || :
-				updated=yes
-			done
-			[ "$ok" = no ] || break
-		done
-		[ "$ok" = yes ] || say "could not install $alternatives"
-	done
+	# One argument per package: the split is wanted.
+	# shellcheck disable=SC2086
+	apt_install $missing
 }
 
 case "${1:-all}" in
@@ -166,98 +150,12 @@ ts_port=$(head -n 1 ts.ports)
 [ -n "$ts_port" ] || { say "the test server did not start"; cat ts.log >&2; exit 1; }
 ts_base="http://127.0.0.1:$ts_port"
 
-free_port() {
-	if have python3; then
-		python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-	else
-		awk -v seed="$$" 'BEGIN { srand(seed); print 20000 + int(rand() * 30000) }'
-	fi
-}
-
-# The static site: the same pages as the test server's /site/N (title,
-# heading, a sentence and two links), one file each.
-make_site() {
-	mkdir -p site/site
-	awk -v n="$STATIC_PAGES" 'BEGIN {
-		for (i = 0; i < n; i++) {
-			f = "site/site/" i
-			a = (i + 1) % n
-			b = (i * 7 + 3) % n
-			printf "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Page %d</title></head><body><h1>Page %d</h1><p>This is page %d of the crawld demo site.</p><p><a href=\"/site/%d\">Page %d</a> <a href=\"/site/%d\">Page %d</a></p></body></html>", i, i, i, a, a, b, b > f
-			close(f)
-		}
-	}'
-}
-
 nginx_bin=""
-nginx_version() { "$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)" -v 2>&1 | sed 's|.*/||'; }
 case " $PARTS " in *" static "*) ;; *) NGINX=no ;; esac
-if [ "$NGINX" != no ] && have nginx; then
-	nginx_bin=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
-fi
+[ "$NGINX" = no ] || nginx_bin=$(nginx_find)
 static_server="test server"
 static_base=$ts_base
 nginx_pid=""
-start_nginx() {
-	make_site
-	mkdir -p nginx/tmp
-	user_line=""
-	# A master running as root would hand the workers to "nobody", who
-	# cannot read this mode-700 scratch directory: keep the current user.
-	[ "$(id -u)" -ne 0 ] || user_line="user $(id -un) $(id -gn);"
-	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		cat >nginx/nginx.conf <<EOF
-# minimal nginx for tools.sh: one worker, static files, no logs
-$user_line
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-worker_rlimit_nofile 16384;
-events { worker_connections 8192; }
-http {
-	access_log off;
-	default_type text/html;
-	charset utf-8;
-	sendfile on;
-	keepalive_requests 1000000;
-	client_body_temp_path $work/nginx/tmp/body;
-	proxy_temp_path $work/nginx/tmp/proxy;
-	fastcgi_temp_path $work/nginx/tmp/fastcgi;
-	uwsgi_temp_path $work/nginx/tmp/uwsgi;
-	scgi_temp_path $work/nginx/tmp/scgi;
-	server {
-		listen 127.0.0.1:$port;
-		root $work/site;
-	}
-}
-EOF
-		"$nginx_bin" -p "$work/nginx" -e "$work/nginx/error.log" \
-			-c "$work/nginx/nginx.conf" 2>>nginx/start.log &
-		nginx_pid=$!
-		pids="$pids $nginx_pid"
-		for _ in $(seq 50); do
-			kill -0 "$nginx_pid" 2>/dev/null || break
-			code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/site/0" || :)
-			if [ "$code" = 200 ]; then
-				static_server="nginx $(nginx_version), 1 worker process"
-				static_base="http://127.0.0.1:$port"
-				return 0
-			fi
-			sleep 0.1
-		done
-		# Most likely the port was taken between the probe and the bind.
-		kill "$nginx_pid" 2>/dev/null || :
-		wait "$nginx_pid" 2>/dev/null || :
-		say "nginx did not come up on port $port (try $try): $(tail -n 1 nginx/error.log 2>/dev/null)"
-	done
-	return 1
-}
 if [ -n "$nginx_bin" ]; then
 	start_nginx || { say "nginx would not start: static pages come from the test server"; nginx_bin=""; }
 fi
@@ -372,7 +270,7 @@ tools() {
 	echo "$t_modes" | while IFS='|' read -r t_name t_flags; do
 		[ -n "$t_name" ] || continue
 		plan "$t_part" "crawld $t_name" "$t_conc" "$t_n" \
-			"\"$CRAWLD\" --once $t_urls $t_flags --output out.jsonl" "$crawld_count"
+			"\"$CRAWLD\" --once $t_urls $t_flags $one_host --output out.jsonl" "$crawld_count"
 	done
 	# libcurl with crawld's transfer options and nothing else: what one
 	# thread of this libcurl reaches on the static pages.
@@ -514,53 +412,12 @@ profile() {
 	rm -f perf.data perf.data.old
 }
 
-# idle_pct: how idle the CPUs were over the next second, in percent
-idle_pct() {
-	i_a=$(head -n 1 /proc/stat)
-	sleep 1
-	i_b=$(head -n 1 /proc/stat)
-	echo "$i_a
-$i_b" | awk '{ idle[NR] = $5 + $6; total[NR] = 0; for (f = 2; f <= NF; f++) total[NR] += $f }
-		END { d = total[2] - total[1]; printf "%.0f", (d > 0 ? 100 * (idle[2] - idle[1]) / d : 100) }'
-}
-idle_start=$(idle_pct)
-waited=0
-while [ "$idle_start" -lt 90 ] && [ "$waited" -lt "$WAIT_IDLE" ]; do
-	[ "$waited" -gt 0 ] || say "the CPUs are $idle_start% idle: waiting up to $WAIT_IDLE s for 90%"
-	sleep 4
-	waited=$((waited + 5))
-	idle_start=$(idle_pct)
-done
-[ "$idle_start" -ge 90 ] || say "the CPUs are only $idle_start% idle: the figures will be low"
+wait_idle
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(now)
 
-# How much of the machine something else used while a part ran: all the
-# CPU time spent (/proc/stat) less this script's (its children, reaped, and
-# the servers, still running). In clock ticks.
-# Interrupt and softirq time (loopback TCP runs much of its receive path
-# there) is charged to no process, so it is left out of both.
-machine_ticks() { head -n 1 /proc/stat | awk '{ busy = $2 + $3 + $4; all = busy + $5 + $6 + $7 + $8 + $9; print busy, all }'; }
-own_ticks() {
-	# /proc/PID/stat after "(comm) ": utime, stime, cutime, cstime are $12..$15
-	o_total=$(sed 's/.*) //' "/proc/$$/stat" | awk '{ print $12 + $13 + $14 + $15 }')
-	for o_pid in "$ts_pid" $nginx_pid $([ -z "$nginx_pid" ] || ps -o pid= --ppid "$nginx_pid"); do
-		o_t=$(sed 's/.*) //' "/proc/$o_pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
-		o_total=$((o_total + ${o_t:-0}))
-	done
-	echo "$o_total"
-}
-part_start() { p_machine=$(machine_ticks); p_own=$(own_ticks); }
-# part_end PART: appends "PART|percent of the machine's CPU others used" to busy
-part_end() {
-	e_machine=$(machine_ticks)
-	e_own=$(own_ticks)
-	echo "$p_machine $e_machine $p_own $e_own" | awk -v part="$1" '{
-		busy = $3 - $1; all = $4 - $2; own = $6 - $5; other = busy - own
-		if (other < 0) other = 0
-		printf "%s|%.0f\n", part, (all > 0 ? 100 * other / all : 0) }' >>busy
-	say "  other processes used $(tail -n 1 busy | cut -d'|' -f2)% of the CPUs during this part"
-}
+# the servers whose CPU time is this script's, for part_start and part_end
+servers="$ts_pid $nginx_pid"
 : >busy
 
 # --- part io -----------------------------------------------------------------
@@ -643,6 +500,7 @@ EOF
 	else
 		not_installed static wrk "$STATIC_CONC"
 		wrk_rate=""
+		wrk_note="not installed"
 	fi
 	part_end static
 	best=$(best_crawld static)
@@ -697,7 +555,7 @@ memory_run() {
 	{
 		while [ ! -e gate ]; do sleep 0.05; done
 		cat urls-mem.txt
-	} | "$CRAWLD" --once - $2 --output out.jsonl 2>mem.err &
+	} | "$CRAWLD" --once - $2 $one_host --output out.jsonl 2>mem.err &
 	mr_pid=$!
 	pids="$pids $mr_pid"
 	# idle: the workers are up (threads or processes), nothing sent yet
@@ -734,8 +592,8 @@ case " $PARTS " in *" memory "*)
 	while IFS='|' read -r mm_name mm_flags; do
 		mm_file=$(echo "$mm_name" | tr ' ' _)
 		: >"mem.$mm_file"
-		printf 'memory|crawld %s|crawld --once - %s --output out.jsonl <urls-mem.txt (URLs held back until the idle RSS is read)\n' \
-			"$mm_name" "$mm_flags" >>commands
+		printf 'memory|crawld %s|crawld --once - %s %s --output out.jsonl <urls-mem.txt (URLs held back until the idle RSS is read)\n' \
+			"$mm_name" "$mm_flags" "$one_host" >>commands
 		for _ in $(seq "$RUNS"); do memory_run "$mm_file" "$mm_flags"; done
 		# per run: (full - baseline) / inflight, in KiB
 		awk -v k="$MEM_INFLIGHT" -v n="$MEM_URLS" '{ print ($2 > 0 ? ($2 - $1) / k : "nan"), $1, $2, $3, $4, ($5 == n ? "ok" : "NO") }' \
