@@ -496,6 +496,9 @@ static void apply_settings(struct service *svc, struct crawl_options *fresh)
   if(options_window(fresh) != svc->opts.window)
     log_warn("reload: the window (and an inflight above it) changes only at "
              "a restart");
+  if(fresh->politeness_key != svc->opts.politeness_key)
+    log_warn("reload: politeness_key changes only at a restart");
+  fresh->politeness_key = svc->opts.politeness_key;
   snprintf(fresh->state_dir, sizeof(fresh->state_dir), "%s",
            svc->opts.state_dir);
   snprintf(fresh->runtime_dir, sizeof(fresh->runtime_dir), "%s",
