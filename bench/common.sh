@@ -191,3 +191,10 @@ part_end() {
 		printf "%s|%.0f\n", part, (all > 0 ? 100 * other / all : 0) }' >>busy
 	say "  other processes used $(tail -n 1 busy | cut -d'|' -f2)% of the CPUs during this part"
 }
+
+# Seconds now, arithmetic, and the median of the numbers on standard input.
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

@@ -98,11 +98,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$work"
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { printf \"%.6f\", $* }"; }
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 # "median min max" of the numbers on standard input
 spread() {
 	sort -g | awk '{ v[NR] = $1 } END {

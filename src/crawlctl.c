@@ -33,6 +33,7 @@ static void usage(FILE *out)
           "  --json             print results as JSON, one object a line\n"
           "  --timeout SECONDS  wait at most this long for crawld "
           "(default: 10)\n"
+          "  --ignore-robots    submit: these jobs do not read robots.txt\n"
           "  -h, --help         print this and exit\n"
           "      --version      print the version and exit\n"
           "\nExit status: 0 ok, 1 crawld reported an error, 2 usage error, "
