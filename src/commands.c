@@ -167,16 +167,17 @@ static json_t *politeness(const struct service *svc)
 
   frontier_counts(svc->frontier, &counts);
   return json_pack(
-      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+      "s:I}",
       "hosts", (json_int_t)counts.hosts, "hosts_active",
       (json_int_t)counts.hosts_active, "hosts_waiting",
       (json_int_t)counts.hosts_waiting, "hosts_backed_off",
       (json_int_t)counts.hosts_backed_off, "hosts_robots_wait",
       (json_int_t)counts.hosts_robots_wait, "queued",
       (json_int_t)counts.queued, "spilled", (json_int_t)counts.spilled,
-      "retries", (json_int_t)counts.retries, "backoffs",
-      (json_int_t)counts.backoffs, "delay_waits",
-      (json_int_t)counts.delay_waits, "robots_fetches",
+      "spill_writes", (json_int_t)counts.spill_writes, "retries",
+      (json_int_t)counts.retries, "backoffs", (json_int_t)counts.backoffs,
+      "delay_waits", (json_int_t)counts.delay_waits, "robots_fetches",
       (json_int_t)counts.robots_fetches, "robots_denied",
       (json_int_t)counts.robots_denied, "robots_unavailable",
       (json_int_t)counts.robots_unavailable);

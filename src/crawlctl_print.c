@@ -135,10 +135,11 @@ void print_status(json_t *status, json_t *stats)
          fmt_number(fmt_at(status, "politeness.robots_fetches"), 0).s,
          fmt_number(fmt_at(status, "politeness.robots_denied"), 0).s,
          fmt_number(fmt_at(status, "politeness.robots_unavailable"), 0).s);
-  printf("%-12s%s retries, %s backoffs, %s spilled to disk\n", "politeness",
-         fmt_number(fmt_at(status, "politeness.retries"), 0).s,
+  printf("%-12s%s retries, %s backoffs, %s spilled to disk (%s so far)\n",
+         "politeness", fmt_number(fmt_at(status, "politeness.retries"), 0).s,
          fmt_number(fmt_at(status, "politeness.backoffs"), 0).s,
-         fmt_number(fmt_at(status, "politeness.spilled"), 0).s);
+         fmt_number(fmt_at(status, "politeness.spilled"), 0).s,
+         fmt_number(fmt_at(status, "politeness.spill_writes"), 0).s);
 
   /* status counts workers per kind only: the total is added up here. */
   for(int k = 0; k < 2; k++) {

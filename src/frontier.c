@@ -36,6 +36,8 @@ struct host_queue {
   struct task *tail;
   long long queued;
   struct spill_chain spilled; /* on disk, after the ones in memory */
+  int spilling_index;         /* its host's place in the job's spilling
+                                 list + 1; 0 while nothing is spilled */
 };
 
 struct host {
@@ -65,6 +67,12 @@ struct job_slot {
   long long queued; /* its tasks in memory */
   long long spilled;
   long long in_flight;
+  /* The hosts whose queue of this job has URLs in the spill: they are
+   * read back, in turn, before further lines of the file are read. */
+  struct host **spilling;
+  int spilling_count;
+  int spilling_size;
+  int spilling_turn;
 };
 
 struct frontier {
@@ -104,6 +112,7 @@ static long host_delay(const struct frontier *frontier,
                        const struct host *host);
 static void forget_if_idle(struct frontier *frontier, struct host *host,
                            long long now);
+static bool refill_one(struct frontier *frontier, int index);
 
 static long long now_ms(void)
 {
@@ -442,6 +451,42 @@ static void record_error(struct frontier *frontier, struct task *task,
   jsonw_free(&text);
 }
 
+/* Puts host on the job's list of hosts with spilled URLs. Without memory
+ * for the list its URLs are still read back, only later: when the host's
+ * turn takes them. */
+static void list_spilling(struct job_slot *slot, struct host_queue *queue,
+                          struct host *host)
+{
+  if(slot->spilling_count == slot->spilling_size) {
+    int size = slot->spilling_size ? 2 * slot->spilling_size : 16;
+    struct host **hosts =
+        realloc(slot->spilling, (size_t)size * sizeof(*hosts));
+
+    if(hosts == NULL)
+      return;
+    slot->spilling = hosts;
+    slot->spilling_size = size;
+  }
+  slot->spilling[slot->spilling_count++] = host;
+  queue->spilling_index = slot->spilling_count;
+}
+
+/* Takes the host off the list once its queue's spill is empty. */
+static void unlist_spilling(struct job_slot *slot, struct host_queue *queue)
+{
+  int index = queue->spilling_index - 1;
+  struct host *last;
+
+  if(index < 0 || queue->spilled.count > 0)
+    return;
+  queue->spilling_index = 0;
+  last = slot->spilling[--slot->spilling_count];
+  if(index < slot->spilling_count) {
+    slot->spilling[index] = last;
+    queue_of(last, queue->job_slot, false)->spilling_index = index + 1;
+  }
+}
+
 /* Queues a task a job handed out: in memory while its job is under its
  * read-ahead or its host holds few, else spilled to disk. */
 static void enqueue(struct frontier *frontier, struct job_slot *slot,
@@ -490,8 +535,11 @@ static void enqueue(struct frontier *frontier, struct job_slot *slot,
       slot->queued++;
     }
     else {
+      if(queue->spilling_index == 0)
+        list_spilling(slot, queue, host);
       host->spilled++;
       slot->spilled++;
+      frontier->counts.spill_writes++;
       sites_unref(task->site);
       task_free(task);
     }
@@ -517,6 +565,13 @@ static void read_job(struct frontier *frontier, int index, bool hungry)
          slot->queued >= 2 * FRONTIER_READAHEAD)
         return;
       read_past++;
+    }
+    /* Under the read-ahead, spilled URLs come back before new lines are
+     * read: otherwise a host with spilled URLs would have every later URL
+     * of it spilled too, to keep their order, and the whole file would go
+     * through the disk. */
+    else if(refill_one(frontier, index)) {
+      continue;
     }
     task = job_next_task(slot->job);
     if(task == NULL)
@@ -562,8 +617,12 @@ int frontier_add_job(struct frontier *frontier, struct job *job,
 void frontier_remove_job(struct frontier *frontier, struct job *job)
 {
   for(int i = 0; i < frontier->job_count; i++) {
-    if(frontier->jobs[i].job == job)
+    if(frontier->jobs[i].job == job) {
       frontier->jobs[i].job = NULL;
+      free(frontier->jobs[i].spilling);
+      frontier->jobs[i].spilling = NULL;
+      frontier->jobs[i].spilling_count = frontier->jobs[i].spilling_size = 0;
+    }
   }
 }
 
@@ -586,12 +645,67 @@ static struct site *site_of(struct frontier *frontier, const char *url)
   return site;
 }
 
+/* The oldest spilled task of a queue, back in memory; NULL when the spill
+ * cannot be read. */
+static struct task *unspill(struct frontier *frontier, struct host *host,
+                            struct host_queue *queue)
+{
+  struct job_slot *slot = &frontier->jobs[queue->job_slot];
+  struct spill_entry entry;
+  struct task *task;
+
+  if(spill_pop(frontier->spill, &queue->spilled, &entry) < 0) {
+    log_err("frontier: cannot read back a spilled URL of %s: %s", host->key,
+            strerror(errno));
+    return NULL;
+  }
+  host->spilled--;
+  slot->spilled--;
+  unlist_spilling(slot, queue);
+  task = calloc(1, sizeof(*task));
+  if(task == NULL) {
+    /* The URL is out of the spill and nowhere else. */
+    log_err("frontier: out of memory reading back %s", entry.url);
+    abort();
+  }
+  task->url = entry.url;
+  task->attempt = entry.attempt;
+  task->seq = entry.seq;
+  task->job_slot = (int)entry.job_slot;
+  task->job = slot->job;
+  task->host = host;
+  task->site = site_of(frontier, task->url);
+  return task;
+}
+
+/* Moves the oldest spilled URL of the job's next spilling host back into
+ * memory, behind the ones there. false when there is none to move or the
+ * spill cannot be read. */
+static bool refill_one(struct frontier *frontier, int index)
+{
+  struct job_slot *slot = &frontier->jobs[index];
+  struct host *host;
+  struct host_queue *queue;
+  struct task *task;
+
+  if(slot->spilling_count == 0)
+    return false;
+  slot->spilling_turn = (slot->spilling_turn + 1) % slot->spilling_count;
+  host = slot->spilling[slot->spilling_turn];
+  queue = queue_of(host, index, false);
+  task = unspill(frontier, host, queue);
+  if(task == NULL)
+    return false;
+  push_back(host, queue, task);
+  slot->queued++;
+  return true;
+}
+
 /* The oldest task of the next job's queue in turn: from memory, else back
  * from the spill. */
 static struct task *take_task(struct frontier *frontier, struct host *host)
 {
   struct host_queue *queue = NULL;
-  struct spill_entry entry;
   struct task *task;
 
   for(int i = 0; i < host->queue_count && queue == NULL; i++) {
@@ -614,27 +728,10 @@ static struct task *take_task(struct frontier *frontier, struct host *host)
     frontier->jobs[queue->job_slot].queued--;
     task->next = NULL;
   }
-  else if(spill_pop(frontier->spill, &queue->spilled, &entry) < 0) {
-    log_err("frontier: cannot read back a spilled URL of %s: %s", host->key,
-            strerror(errno));
-    return NULL;
-  }
   else {
-    host->spilled--;
-    frontier->jobs[queue->job_slot].spilled--;
-    task = calloc(1, sizeof(*task));
-    if(task == NULL) {
-      /* The URL is out of the spill and nowhere else. */
-      log_err("frontier: out of memory reading back %s", entry.url);
-      abort();
-    }
-    task->url = entry.url;
-    task->attempt = entry.attempt;
-    task->seq = entry.seq;
-    task->job_slot = (int)entry.job_slot;
-    task->job = frontier->jobs[entry.job_slot].job;
-    task->host = host;
-    task->site = site_of(frontier, task->url);
+    task = unspill(frontier, host, queue);
+    if(task == NULL)
+      return NULL;
   }
   if(queue_empty(queue))
     drop_queue(host, queue);
@@ -1255,6 +1352,8 @@ void frontier_free(struct frontier *frontier)
   }
   free(frontier->buckets);
   free(frontier->heap);
+  for(int i = 0; i < frontier->job_count; i++)
+    free(frontier->jobs[i].spilling);
   free(frontier->jobs);
   if(frontier->wakeup != NULL)
     event_free(frontier->wakeup);

@@ -60,6 +60,7 @@ struct frontier_counts {
   long long hosts_backed_off;  /* after a 429, 503 or failure */
   long long queued;            /* tasks in memory */
   long long spilled;           /* tasks on disk */
+  long long spill_writes;      /* tasks written to disk so far */
   long long in_flight;
   long long retries;            /* tasks given another attempt */
   long long backoffs;           /* hosts backed off */

@@ -458,6 +458,47 @@ START_TEST(test_spill_lets_other_hosts_pass_a_throttled_one)
 }
 END_TEST
 
+/* A host busy long enough to have URLs spilled gets them back before any
+ * further line is read once it may start again: the rest of the file stays
+ * in memory instead of all going through the disk to keep the host's
+ * order, and every URL still comes out once, in file order. */
+START_TEST(test_spill_drains_once_the_host_may_start)
+{
+  enum { BIG = FRONTIER_READAHEAD * 4, BUSY_CALLS = 20 };
+  char *big = host_lines(2, 0, BIG);
+  struct frontier_counts counts;
+  struct task *task;
+  long long spilled_while_busy;
+  int next = 0;
+
+  opts.per_host = 1;
+  add_job(0, big);
+  task = frontier_next(frontier);
+  ck_assert_str_eq(task->url, "http://127.0.0.2:80/p0");
+  for(int i = 0; i < BUSY_CALLS; i++)
+    ck_assert_ptr_null(frontier_next(frontier));
+  frontier_counts(frontier, &counts);
+  spilled_while_busy = counts.spill_writes;
+  /* Each busy call read a batch past the read-ahead, all of it spilled. */
+  ck_assert_int_eq(spilled_while_busy, BUSY_CALLS * 256);
+  ck_assert_int_eq(counts.spilled, spilled_while_busy);
+  while(task != NULL) {
+    char expected[64];
+
+    snprintf(expected, sizeof(expected), "http://127.0.0.2:80/p%d", next++);
+    ck_assert_str_eq(task->url, expected);
+    answer_ok(task);
+    task = frontier_next(frontier);
+  }
+  ck_assert_int_eq(next, BIG);
+  ck_assert(job_finished(jobs[0]));
+  frontier_counts(frontier, &counts);
+  ck_assert_int_eq(counts.spill_writes, spilled_while_busy);
+  ck_assert_int_eq(counts.spilled, 0);
+  free(big);
+}
+END_TEST
+
 /* A URL whose host is over 300 bytes gets a bad_url record from the
  * frontier itself. */
 START_TEST(test_unnameable_host_gets_a_record)
@@ -637,6 +678,7 @@ static Suite *frontier_suite(void)
   tcase_add_checked_fixture(memory, setup, teardown);
   tcase_set_timeout(memory, 60);
   tcase_add_test(memory, test_spill_lets_other_hosts_pass_a_throttled_one);
+  tcase_add_test(memory, test_spill_drains_once_the_host_may_start);
   tcase_add_test(memory, test_unnameable_host_gets_a_record);
   suite_add_tcase(suite, memory);
   return suite;
