@@ -843,13 +843,11 @@ static struct task *start(struct frontier *frontier, struct host *host,
   return task;
 }
 
-struct task *frontier_next(struct frontier *frontier)
+/* The next task to fetch of the URLs read so far, or NULL. *refused counts
+ * the URLs that robots.txt settled on the way. */
+static struct task *next_read(struct frontier *frontier, long long now,
+                              long long *refused)
 {
-  long long now = now_ms();
-
-  read_jobs(frontier, false);
-  if(frontier->heap_len == 0 || host_time(frontier->heap[0]) > now)
-    read_jobs(frontier, true);
   while(frontier->heap_len > 0) {
     struct host *host = frontier->heap[0];
     struct task *task;
@@ -870,6 +868,7 @@ struct task *frontier_next(struct frontier *frontier)
       case ROBOTS_GO:
         return start(frontier, host, task, now);
       case ROBOTS_DONE:
+        (*refused)++;
         host_changed(frontier, host);
         forget_if_idle(frontier, host, now);
         continue;
@@ -897,6 +896,25 @@ struct task *frontier_next(struct frontier *frontier)
     return start(frontier, host, task, now);
   }
   return NULL;
+}
+
+struct task *frontier_next(struct frontier *frontier)
+{
+  long long now = now_ms();
+  long long refused;
+  struct task *task;
+
+  /* URLs that robots.txt refuses get their records here, with no fetch and
+   * so no answer to call the frontier again: while they empty the queues,
+   * read on, or a file of refused URLs would stop at the read-ahead. */
+  do {
+    refused = 0;
+    read_jobs(frontier, false);
+    if(frontier->heap_len == 0 || host_time(frontier->heap[0]) > now)
+      read_jobs(frontier, true);
+    task = next_read(frontier, now, &refused);
+  } while(task == NULL && refused > 0);
+  return task;
 }
 
 /* --- answers ---------------------------------------------------------- */

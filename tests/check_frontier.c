@@ -575,6 +575,26 @@ START_TEST(test_robots_txt_comes_first_and_its_rules_hold)
 }
 END_TEST
 
+/* A file longer than the read-ahead whose every URL a rule refuses: the
+ * records come without a fetch, and once the URLs read are answered the
+ * frontier reads on by itself, since no answer will come to ask it. */
+START_TEST(test_refused_urls_beyond_the_read_ahead_all_get_records)
+{
+  enum { URLS = 3 * FRONTIER_READAHEAD + 5 };
+  char *lines = host_lines(2, 0, URLS);
+  struct job_counts job;
+
+  add_job_robots(0, lines, true);
+  free(lines);
+  answer_robots(frontier_next(frontier), 200, "User-agent: *\nDisallow: /\n");
+  ck_assert_ptr_null(frontier_next(frontier));
+  job_counts(jobs[0], &job);
+  ck_assert_int_eq(job.records, URLS);
+  ck_assert_int_eq(commits, URLS);
+  ck_assert(job_finished(jobs[0]));
+}
+END_TEST
+
 /* 404: no robots.txt, everything allowed (2.3.1.3). */
 START_TEST(test_robots_4xx_allows_everything)
 {
@@ -670,6 +690,8 @@ static Suite *frontier_suite(void)
   suite_add_tcase(suite, retries);
   tcase_add_checked_fixture(robots, setup, teardown);
   tcase_add_test(robots, test_robots_txt_comes_first_and_its_rules_hold);
+  tcase_add_test(robots,
+                 test_refused_urls_beyond_the_read_ahead_all_get_records);
   tcase_add_test(robots, test_robots_4xx_allows_everything);
   tcase_add_test(robots, test_robots_5xx_makes_the_urls_unavailable);
   tcase_add_test(robots, test_crawl_delay_holds_the_host);
