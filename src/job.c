@@ -19,6 +19,7 @@ struct job {
   void (*ready)(void *arg);
   void *ready_arg;
   FILE *output;
+  struct event *flush; /* writes out what output holds, once per loop turn */
   struct journal *journal;
   struct job_counts counts;
   struct jsonw line; /* the record line being written, reused */
@@ -52,6 +53,11 @@ static int commit_line(struct job *job, long long seq, const char *record,
       fail(job, "cannot write the output", strerror(errno));
       rc = -1;
     }
+    /* Whoever reads the output sees a record when the loop has handled
+     * what is ready now, not when a buffer happens to fill: the last fast
+     * records of a crawl must not wait behind a slow host. */
+    else
+      event_active(job->flush, 0, 0); /* no-op while already active */
   }
   else {
     rc = journal_append(job->journal, seq, line->text, line->len);
@@ -92,6 +98,16 @@ static void on_input_ready(evutil_socket_t fd, short events, void *arg)
   (void)fd;
   (void)events;
   job->ready(job->ready_arg);
+}
+
+static void on_flush(evutil_socket_t fd, short events, void *arg)
+{
+  struct job *job = arg;
+
+  (void)fd;
+  (void)events;
+  if(fflush(job->output) != 0)
+    fail(job, "cannot write the output", strerror(errno));
 }
 
 static bool recorded(const struct job *job, long long seq)
@@ -208,7 +224,9 @@ struct job *job_open(const char *name, const char *path, FILE *output,
   }
   job->input_ready =
       event_new(base, urlfile_fd(job->input), EV_READ, on_input_ready, job);
-  if(job->input_ready == NULL) {
+  if(output != NULL)
+    job->flush = event_new(base, -1, 0, on_flush, job);
+  if(job->input_ready == NULL || (output != NULL && job->flush == NULL)) {
     *cause = strdup("out of memory");
     job_close(job);
     return NULL;
@@ -222,6 +240,8 @@ void job_close(struct job *job)
     return;
   if(job->input_ready != NULL)
     event_free(job->input_ready);
+  if(job->flush != NULL)
+    event_free(job->flush);
   if(job->input != NULL)
     urlfile_close(job->input);
   if(job->journal != NULL)

@@ -4,11 +4,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <check.h>
@@ -693,6 +696,59 @@ START_TEST(test_mixed_mode_gives_one_record_per_url)
 }
 END_TEST
 
+/* A reader of the output gets each record when the loop has handled it, not
+ * when a buffer fills or crawld exits: here the slow page would take ten
+ * minutes, and the fast page's record must be readable long before. */
+START_TEST(test_records_reach_a_pipe_while_a_slow_fetch_runs)
+{
+  static const char *const lines[] = { "/delay/600000", "/site/1" };
+  const char *crawld = getenv("CRAWLD");
+  char *urls = NULL;
+  int out[2];
+  pid_t pid;
+  struct pollfd ready;
+  char line[4096];
+  ssize_t got;
+  json_t *record;
+  int status;
+
+  ck_assert_ptr_nonnull(crawld);
+  write_urls(lines, 2);
+  ck_assert_int_ge(asprintf(&urls, "%s/urls.txt", h.dir), 0);
+  ck_assert_int_eq(pipe(out), 0);
+  pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if(pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(crawld, crawld, "--once", urls, "--output", "-", "--threads", "1",
+          "--processes", "0", "--timeout", "900", "--low-speed-limit", "0",
+          (char *)NULL);
+    _exit(127);
+  }
+  close(out[1]);
+  ready = (struct pollfd){ .fd = out[0], .events = POLLIN };
+  /* 60 s is only how long a broken build may keep the suite waiting. */
+  ck_assert_int_eq(poll(&ready, 1, 60 * 1000), 1);
+  got = read(out[0], line, sizeof(line) - 1);
+  ck_assert_int_gt(got, 0);
+  line[got] = '\0';
+  ck_assert_ptr_nonnull(strchr(line, '\n'));
+  *strchr(line, '\n') = '\0';
+  record = json_loads(line, 0, NULL);
+  ck_assert_ptr_nonnull(record);
+  ck_assert_int_eq(num(record, "seq"), 1);
+  assert_url(record, "url", "/site/1");
+  json_decref(record);
+  ck_assert_int_eq(kill(pid, SIGKILL), 0);
+  ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+  ck_assert(WIFSIGNALED(status));
+  close(out[0]);
+  free(urls);
+}
+END_TEST
+
 static Suite *crawl_suite(void)
 {
   Suite *suite = suite_create("crawl");
@@ -724,6 +780,7 @@ static Suite *crawl_suite(void)
   tcase_add_test(records, test_denied_network_is_caught_in_every_spelling);
   tcase_add_test(records, test_redirect_to_denied_network_is_caught);
   tcase_add_test(records, test_default_policy_allows_loopback);
+  tcase_add_test(records, test_records_reach_a_pipe_while_a_slow_fetch_runs);
   suite_add_tcase(suite, records);
 
   tcase_add_unchecked_fixture(modes, setup, teardown);
