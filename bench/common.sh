@@ -192,6 +192,13 @@ part_end() {
 	say "  other processes used $(tail -n 1 busy | cut -d'|' -f2)% of the CPUs during this part"
 }
 
+# stop_all: SIGTERM to every PID in pids, then a wait for each, so that
+# nothing the script started outlives it.
+stop_all() {
+	for pid in $pids; do kill "$pid" 2>/dev/null || :; done
+	for pid in $pids; do wait "$pid" 2>/dev/null || :; done
+}
+
 # Seconds now, arithmetic, and the median of the numbers on standard input.
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6f\", $* }"; }

@@ -90,8 +90,7 @@ work=$(mktemp -d)
 pids=""
 servers=""
 cleanup() {
-	for pid in $pids; do kill "$pid" 2>/dev/null || :; done
-	for pid in $pids; do wait "$pid" 2>/dev/null || :; done
+	stop_all
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -121,8 +121,7 @@ work=$(mktemp -d)
 pids=""
 cleanup() {
 	: >"$work/gate" 2>/dev/null || :
-	for pid in $pids; do kill "$pid" 2>/dev/null || :; done
-	for pid in $pids; do wait "$pid" 2>/dev/null || :; done
+	stop_all
 	rm -rf "$work"
 }
 trap cleanup EXIT
