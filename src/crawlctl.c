@@ -34,6 +34,10 @@ static void usage(FILE *out)
           "  --timeout SECONDS  wait at most this long for crawld "
           "(default: 10)\n"
           "  --ignore-robots    submit: these jobs do not read robots.txt\n"
+          "  --depth N, --scope host|domain|prefix, --max-pages N,\n"
+          "  --include RE, --exclude RE, --record-links\n"
+          "                     submit: how these jobs follow links, as\n"
+          "                     crawld --once takes them (crawld(8))\n"
           "  -h, --help         print this and exit\n"
           "      --version      print the version and exit\n"
           "\nExit status: 0 ok, 1 crawld reported an error, 2 usage error, "
@@ -54,6 +58,46 @@ static int usage_error(const char *fmt, ...)
   return CTL_EXIT_USAGE;
 }
 
+/* A job option flag (short code c) into job; 0, or a usage error's exit
+ * code after its message. */
+static int set_job_option(struct jobopts *job, int c, const char *arg)
+{
+  static const struct {
+    int code;
+    const char *flag;
+    const char *key;
+  } flags[] = {
+    { 'i', "ignore-robots", "robots" },
+    { 'D', "depth", "depth" },
+    { 'S', "scope", "scope" },
+    { 'M', "max-pages", "max_pages" },
+    { 'I', "include", "include" },
+    { 'E', "exclude", "exclude" },
+    { 'L', "record-links", "record_links" },
+  };
+  char *cause = NULL;
+  int rc;
+
+  for(size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+    if(flags[i].code != c)
+      continue;
+    /* The switches: --ignore-robots turns robots off, --record-links on. */
+    if(jobopts_set(job, flags[i].key,
+                   c == 'i'   ? "off"
+                   : c == 'L' ? "on"
+                              : arg,
+                   &cause) == 0)
+      return 0;
+    /* Its message opens with the key; the user typed the flag. */
+    rc = usage_error("--%s%s", flags[i].flag,
+                     cause != NULL ? cause + strlen(flags[i].key)
+                                   : ": out of memory");
+    free(cause);
+    return rc;
+  }
+  return usage_error("unknown option");
+}
+
 int main(int argc, char **argv)
 {
   static const struct option options[] = {
@@ -61,18 +105,26 @@ int main(int argc, char **argv)
     { "json", no_argument, NULL, 'j' },
     { "timeout", required_argument, NULL, 't' },
     { "ignore-robots", no_argument, NULL, 'i' },
+    { "depth", required_argument, NULL, 'D' },
+    { "scope", required_argument, NULL, 'S' },
+    { "max-pages", required_argument, NULL, 'M' },
+    { "include", required_argument, NULL, 'I' },
+    { "exclude", required_argument, NULL, 'E' },
+    { "record-links", no_argument, NULL, 'L' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 }
   };
-  struct cli cli = { NULL, false, DEFAULT_TIMEOUT_S, false };
+  struct cli cli = { NULL, false, DEFAULT_TIMEOUT_S, { 0 } };
   const struct cmd_entry *command;
   struct ctlclient client;
+  char *cause = NULL;
   char *end;
   int count;
   int rc;
   int c;
 
+  jobopts_defaults(&cli.job, true);
   opterr = 0;
   while((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
     switch(c) {
@@ -83,7 +135,14 @@ int main(int argc, char **argv)
         cli.json = true;
         break;
       case 'i':
-        cli.ignore_robots = true;
+      case 'D':
+      case 'S':
+      case 'M':
+      case 'I':
+      case 'E':
+      case 'L':
+        if(set_job_option(&cli.job, c, optarg) != 0)
+          return CTL_EXIT_USAGE;
         break;
       case 't':
         cli.timeout_s = strtod(optarg, &end);
@@ -109,8 +168,15 @@ int main(int argc, char **argv)
   command = cmd_find(argv[optind]);
   if(command == NULL)
     return usage_error("unknown command '%s'", argv[optind]);
-  if(cli.ignore_robots && strcmp(command->name, "submit") != 0)
-    return usage_error("--ignore-robots is an option of submit only");
+  if(cli.job.set != 0 && strcmp(command->name, "submit") != 0)
+    return usage_error("--ignore-robots, --depth, --scope, --max-pages, "
+                       "--include, --exclude and --record-links are options "
+                       "of submit only");
+  if(jobopts_check(&cli.job, &cause) < 0) {
+    rc = usage_error("%s", cause != NULL ? cause : "out of memory");
+    free(cause);
+    return rc;
+  }
   count = argc - optind - 1;
   if(count < command->min_args ||
      (command->max_args >= 0 && count > command->max_args)) {

@@ -15,13 +15,14 @@
 #include <jansson.h>
 
 #include "ctlclient.h"
+#include "jobopts.h"
 
 /* The options of the command line, for every command. */
 struct cli {
   const char *runtime_dir;
   bool json;
   double timeout_s;
-  bool ignore_robots; /* submit: the jobs do not read robots.txt */
+  struct jobopts job; /* submit: the jobs' own options, those given */
 };
 
 struct cmd_entry {

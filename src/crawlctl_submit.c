@@ -18,8 +18,6 @@
 #include "crawlctl_submit.h"
 #include "spool.h"
 
-#define SUBMIT_IGNORE_ROBOTS "{\"robots\":false}"
-
 /* Copies everything from in to out; 0 or an errno. */
 static int copy_fd(int in, int out)
 {
@@ -114,12 +112,21 @@ static int submit_one(struct ctlclient *client, const struct cli *cli,
   }
   /* A job's options travel with its file, so no crash or rename can
    * part them (crawld(8), Submitting URL files). */
-  if(cli->ignore_robots &&
-     fsetxattr(out, SPOOL_OPTIONS_XATTR, SUBMIT_IGNORE_ROBOTS,
-               sizeof(SUBMIT_IGNORE_ROBOTS) - 1, 0) < 0) {
-    rc =
-        file_error(client, errno, "cannot set the job's options on", tmp_path);
-    goto done;
+  if(cli->job.set != 0) {
+    json_t *options = jobopts_to_json(&cli->job);
+    char *text = options != NULL ? json_dumps(options, JSON_COMPACT) : NULL;
+
+    error = text == NULL ? ENOMEM
+            : fsetxattr(out, SPOOL_OPTIONS_XATTR, text, strlen(text), 0) < 0
+                ? errno
+                : 0;
+    free(text);
+    json_decref(options);
+    if(error != 0) {
+      rc = file_error(client, error, "cannot set the job's options on",
+                      tmp_path);
+      goto done;
+    }
   }
   /* The data must be on disk before the name is: crawld claims a file the
    * moment it appears, and fsyncs only directories. */

@@ -112,6 +112,15 @@ static const struct setting settings[] = {
 
 #define SETTING_COUNT (sizeof(settings) / sizeof(settings[0]))
 
+/* Flags of --once that are a job's own options (jobopts.h): flag, key. */
+static const char *const job_flags[][2] = {
+  { "depth", "depth" },         { "scope", "scope" },
+  { "max-pages", "max_pages" }, { "include", "include" },
+  { "exclude", "exclude" },
+};
+
+#define JOB_FLAG_COUNT (sizeof(job_flags) / sizeof(job_flags[0]))
+
 /* Flags that are not settings; a setting's flag is SETTING_FLAG + its row. */
 enum {
   FLAG_ONCE = 256,
@@ -119,6 +128,8 @@ enum {
   FLAG_WORKER,
   FLAG_WORKER_ID,
   FLAG_IGNORE_ROBOTS,
+  FLAG_RECORD_LINKS,
+  FLAG_JOB_OPTION, /* + the row of job_flags */
   SETTING_FLAG = 512
 };
 
@@ -178,6 +189,18 @@ void options_usage(FILE *out)
       "default)\n"
       "      --job NAME           the \"job\" field of every record\n"
       "                           (default: URLFILE's base name)\n"
+      "      --depth N            follow links N deep from the listed URLs\n"
+      "                           (default: 0, the list only; more is not\n"
+      "                           built yet)\n"
+      "      --scope S            links followed: host, domain or prefix\n"
+      "                           of the seed URL (default: host)\n"
+      "      --max-pages N        end the job after N records (default: 0,\n"
+      "                           no cap; more is not built yet)\n"
+      "      --include RE         follow only links matching this POSIX\n"
+      "                           extended regular expression\n"
+      "      --exclude RE         never follow links matching it\n"
+      "      --record-links       list each page's in-scope links in its\n"
+      "                           record (not built yet)\n"
       "\n"
       "Fetch policy:\n"
       "      --connect-timeout S  seconds to connect (default: 10)\n"
@@ -387,6 +410,7 @@ void options_defaults(struct crawl_options *opts)
   snprintf(opts->fetch.user_agent, sizeof(opts->fetch.user_agent), "crawld/%s",
            PACKAGE_VERSION);
   opts->robots = true;
+  jobopts_defaults(&opts->job_options, true);
   opts->robots_cache_s = 86400;
   opts->max_crawl_delay_ms = 30000;
   opts->per_host = 4;
@@ -437,14 +461,19 @@ int options_check(const struct crawl_options *opts, char **cause)
   if(opts->respawn_min_ms > opts->respawn_max_ms)
     return cause_set(cause,
                      "respawn_backoff_min is above respawn_backoff_max");
-  return 0;
+  if(opts->mode == MODE_DAEMON && opts->job_options.set != 0)
+    return cause_set(cause, "--depth, --scope, --max-pages, --include, "
+                            "--exclude and --record-links are options of "
+                            "--once; a service job takes them from crawlctl "
+                            "submit or its options (crawld(8))");
+  return jobopts_check(&opts->job_options, cause);
 }
 
 /* getopt_long's table: the flags that are not settings, then one entry per
  * setting that has a flag. Built once; the strings are the table's own. */
 static const struct option *long_options(void)
 {
-  static struct option table[SETTING_COUNT + 10]; /* and the end */
+  static struct option table[SETTING_COUNT + JOB_FLAG_COUNT + 11];
   static const struct option fixed[] = {
     { "once", required_argument, NULL, FLAG_ONCE },
     { "output", required_argument, NULL, 'o' },
@@ -453,6 +482,7 @@ static const struct option *long_options(void)
     { "worker", no_argument, NULL, FLAG_WORKER },
     { "worker-id", required_argument, NULL, FLAG_WORKER_ID },
     { "ignore-robots", no_argument, NULL, FLAG_IGNORE_ROBOTS },
+    { "record-links", no_argument, NULL, FLAG_RECORD_LINKS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
   };
@@ -462,6 +492,12 @@ static const struct option *long_options(void)
     return table;
   for(size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
     table[count++] = fixed[i];
+  for(size_t i = 0; i < JOB_FLAG_COUNT; i++) {
+    table[count].name = job_flags[i][0];
+    table[count].has_arg = required_argument;
+    table[count].val = FLAG_JOB_OPTION + (int)i;
+    count++;
+  }
   for(size_t i = 0; i < SETTING_COUNT; i++) {
     if(settings[i].flag == NULL)
       continue;
@@ -530,6 +566,8 @@ static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
     case FLAG_IGNORE_ROBOTS:
       opts->robots = false;
       return 0;
+    case FLAG_RECORD_LINKS:
+      return jobopts_set(&opts->job_options, "record_links", "on", cause);
     case 'h':
       opts->mode = MODE_HELP;
       return 0;
@@ -542,6 +580,19 @@ static int apply_flag(struct crawl_options *opts, int flag, const char *arg,
       return apply_flag(opts, setting_flag("processes"), arg, cause);
     case 'k':
       return apply_flag(opts, setting_flag("inflight"), arg, cause);
+  }
+  if(flag >= FLAG_JOB_OPTION && flag < FLAG_JOB_OPTION + (int)JOB_FLAG_COUNT) {
+    const char *const *names = job_flags[flag - FLAG_JOB_OPTION];
+    char *detail;
+
+    if(jobopts_set(&opts->job_options, names[1], arg, cause) == 0)
+      return 0;
+    /* Its message opens with the key; the user typed the flag. */
+    detail = *cause;
+    cause_set(cause, "--%s%s", names[0],
+              detail != NULL ? detail + strlen(names[1]) : ": out of memory");
+    free(detail);
+    return -1;
   }
   if(flag < SETTING_FLAG || flag >= SETTING_FLAG + (int)SETTING_COUNT)
     return cause_set(cause, "unknown option (try --help)");

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobopts.h"
+
 /* How one URL is fetched; the same for every worker. */
 struct fetch_policy {
   long connect_timeout_ms;
@@ -47,6 +49,8 @@ struct crawl_options {
   const char *job;      /* MODE_ONCE: "job" of every record, or NULL */
   const char *config;   /* --config, or NULL for OPTIONS_DEFAULT_CONFIG */
   int worker_id;        /* MODE_WORKER: the id the supervisor gave it */
+  struct jobopts job_options; /* MODE_ONCE: --depth, --scope, ...; robots
+                                 is the setting below */
 
   /* [daemon] */
   char state_dir[PATH_MAX];

@@ -115,7 +115,7 @@ static void activate_jobs(struct service *svc)
         svc->active_count < svc->opts.max_active_jobs &&
         svc->active_count < MAX_ACTIVE_JOBS) {
     struct queued_job *queued = svc->queued_head;
-    struct spool_job_options options = { .robots = svc->opts.robots };
+    struct jobopts options;
     char *cause = NULL;
     struct job *job;
 
@@ -123,6 +123,7 @@ static void activate_jobs(struct service *svc)
     if(svc->queued_head == NULL)
       svc->queued_tail = NULL;
     svc->queued_count--;
+    jobopts_defaults(&options, svc->opts.robots);
     job = open_job(svc, queued->id, &cause);
     if(job != NULL &&
        spool_job_options(svc->spool, queued->id, &options, &cause) < 0) {

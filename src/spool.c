@@ -527,13 +527,12 @@ int spool_finish(struct spool *spool, const char *job_id, bool failed,
 }
 
 int spool_job_options(const struct spool *spool, const char *job_id,
-                      struct spool_job_options *options, char **cause)
+                      struct jobopts *options, char **cause)
 {
   char name[160];
   char text[SPOOL_OPTIONS_MAX];
   json_error_t error;
-  const char *key;
-  json_t *value;
+  char *detail = NULL;
   json_t *root;
   ssize_t len;
   int fd;
@@ -558,14 +557,11 @@ int spool_job_options(const struct spool *spool, const char *job_id,
                      SPOOL_OPTIONS_XATTR, root == NULL ? ": " : "",
                      root == NULL ? error.text : "");
   }
-  json_object_foreach(root, key, value)
-  {
-    if(strcmp(key, "robots") == 0 && json_is_boolean(value)) {
-      options->robots = json_is_true(value);
-      continue;
-    }
-    cause_set(cause, "its options (%s): unknown option or bad value '%s'",
-              SPOOL_OPTIONS_XATTR, key);
+  if(jobopts_set_json(options, root, &detail) < 0 ||
+     jobopts_check(options, &detail) < 0) {
+    cause_set(cause, "its options (%s): %s", SPOOL_OPTIONS_XATTR,
+              detail != NULL ? detail : "out of memory");
+    free(detail);
     json_decref(root);
     return -1;
   }

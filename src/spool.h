@@ -24,16 +24,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "jobopts.h"
+
 #define SPOOL_OPTIONS_XATTR "user.crawld.options"
 /* The most bytes of options read. */
 #define SPOOL_OPTIONS_MAX 4096
 
 struct spool;
-
-/* What a job may set for itself, over the service's settings. */
-struct spool_job_options {
-  bool robots; /* "robots": true or false */
-};
 
 /* Called once per job id found or claimed; file_name is the producer's
  * name for a file claimed now, NULL for a job found at recovery. */
@@ -67,7 +64,7 @@ char *spool_urls_path(const struct spool *spool, const char *job_id);
  * options is fine), or -1 with *cause set (malloc'd) when they are not a
  * JSON object of known keys and values, or cannot be read. */
 int spool_job_options(const struct spool *spool, const char *job_id,
-                      struct spool_job_options *options, char **cause);
+                      struct jobopts *options, char **cause);
 /* inotify on incoming/: readable when something arrived. */
 int spool_watch_fd(const struct spool *spool);
 /* Reads the pending inotify events away. */

@@ -777,8 +777,37 @@ START_TEST(test_ignore_robots_with_another_command_exits_2)
 
   CTL(&run, "--ignore-robots", "status");
   ck_assert_int_eq(run.status, 2);
-  ck_assert_msg(strstr(run.err, "--ignore-robots is an option of submit "
+  ck_assert_msg(strstr(run.err, "--ignore-robots, --depth, --scope, "
+                                "--max-pages, --include, --exclude and "
+                                "--record-links are options of submit "
                                 "only") != NULL,
+                "%s", run.err);
+  ctl_free(&run);
+}
+END_TEST
+
+/* The job options are checked before anything is sent: a bad value, and a
+ * depth this build cannot follow yet, are usage errors naming the flag. */
+START_TEST(test_submit_refuses_bad_job_options)
+{
+  struct ctl_run run;
+
+  CTL(&run, "submit", "--scope", "planet", "urls.txt");
+  ck_assert_int_eq(run.status, 2);
+  ck_assert_msg(strstr(run.err, "crawlctl: --scope: expected host, domain or "
+                                "prefix, got 'planet'") != NULL,
+                "%s", run.err);
+  ctl_free(&run);
+  CTL(&run, "submit", "--exclude", "a(", "urls.txt");
+  ck_assert_int_eq(run.status, 2);
+  ck_assert_msg(strstr(run.err, "crawlctl: --exclude: not a POSIX extended "
+                                "regular expression") != NULL,
+                "%s", run.err);
+  ctl_free(&run);
+  CTL(&run, "submit", "--depth", "2", "urls.txt");
+  ck_assert_int_eq(run.status, 2);
+  ck_assert_msg(strstr(run.err, "crawlctl: depth 2: following links is not "
+                                "built yet") != NULL,
                 "%s", run.err);
   ctl_free(&run);
 }
@@ -809,8 +838,8 @@ START_TEST(test_job_with_bad_options_fails_with_the_reason)
   HARNESS_WAIT_UNTIL(status_num("jobs.failed") == 1, WAIT_S, "a failed job");
   ck_assert(status_state_is("running"));
   log = harness_read_text(paths.log_path);
-  ck_assert_msg(strstr(log, "its options (user.crawld.options): unknown "
-                            "option or bad value 'robots'") != NULL,
+  ck_assert_msg(strstr(log, "its options (user.crawld.options): robots: "
+                            "expected a JSON boolean") != NULL,
                 "%s", log);
   free(log);
   free(bytes);
@@ -1920,6 +1949,7 @@ static Suite *crawlctl_suite(void)
   ADD(test_hosts_lists_the_busy_host);
   ADD(test_submit_ignore_robots_is_for_that_job_only);
   ADD(test_ignore_robots_with_another_command_exits_2);
+  ADD(test_submit_refuses_bad_job_options);
   ADD(test_job_with_bad_options_fails_with_the_reason);
   ADD(test_jobs_lists_a_finished_job_with_its_totals);
   ADD(test_job_id_shows_that_job);

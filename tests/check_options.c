@@ -421,6 +421,81 @@ START_TEST(test_ignore_robots_turns_robots_off)
 }
 END_TEST
 
+/* The job's own options of --once: stored, checked, and refused by the
+ * service, which takes them per job. */
+START_TEST(test_job_option_flags)
+{
+  struct crawl_options opts;
+  char *argv[] = { "crawld",  "--once",         "f",      "--depth",
+                   "0",       "--scope",        "prefix", "--max-pages",
+                   "250",     "--include",      "/docs/", "--exclude",
+                   "\\.pdf$", "--record-links", NULL };
+
+  parse_ok(&opts, ARGC(argv), argv);
+  ck_assert_int_eq(opts.job_options.depth, 0);
+  ck_assert_int_eq(opts.job_options.scope, SCOPE_PREFIX);
+  ck_assert_int_eq(opts.job_options.max_pages, 250);
+  ck_assert_str_eq(opts.job_options.include, "/docs/");
+  ck_assert_str_eq(opts.job_options.exclude, "\\.pdf$");
+  ck_assert(opts.job_options.record_links);
+  assert_parse_error(
+      5, (char *[]){ "crawld", "--once", "f", "--scope", "site", NULL },
+      "--scope: expected host, domain or prefix, got 'site'");
+  assert_parse_error(
+      5, (char *[]){ "crawld", "--once", "f", "--max-pages", "-1", NULL },
+      "--max-pages: expected a whole number from 0 to 1000000000000, got "
+      "'-1'");
+  assert_parse_error_contains(
+      5, (char *[]){ "crawld", "--once", "f", "--include", "[a", NULL },
+      "--include: not a POSIX extended regular expression: ");
+  assert_parse_error(
+      5, (char *[]){ "crawld", "--once", "f", "--depth", "3", NULL },
+      "depth 3: following links is not built yet; only depth 0 (the listed "
+      "URLs) works");
+  assert_parse_error(3, (char *[]){ "crawld", "--depth", "0", NULL },
+                     "--depth, --scope, --max-pages, --include, --exclude "
+                     "and --record-links are options of --once; a service "
+                     "job takes them from crawlctl submit or its options "
+                     "(crawld(8))");
+}
+END_TEST
+
+/* The JSON a spool job carries: typed values, unknown keys refused, and
+ * only the keys given written back. */
+START_TEST(test_job_options_json)
+{
+  struct jobopts job;
+  char *cause = NULL;
+  json_t *in = json_loads(
+      "{\"robots\":false,\"scope\":\"domain\",\"max_pages\":7}", 0, NULL);
+  json_t *out;
+  char *text;
+
+  jobopts_defaults(&job, true);
+  ck_assert_int_eq(jobopts_set_json(&job, in, &cause), 0);
+  ck_assert(!job.robots);
+  ck_assert_int_eq(job.scope, SCOPE_DOMAIN);
+  ck_assert_int_eq(job.max_pages, 7);
+  out = jobopts_to_json(&job);
+  text = json_dumps(out, JSON_COMPACT | JSON_SORT_KEYS);
+  ck_assert_str_eq(text, "{\"max_pages\":7,\"robots\":false,\"scope\":"
+                         "\"domain\"}");
+  free(text);
+  json_decref(out);
+  json_decref(in);
+  in = json_loads("{\"depth\":\"2\"}", 0, NULL);
+  ck_assert_int_eq(jobopts_set_json(&job, in, &cause), -1);
+  ck_assert_str_eq(cause, "depth: expected a JSON integer");
+  free(cause);
+  json_decref(in);
+  in = json_loads("{\"follow\":true}", 0, NULL);
+  ck_assert_int_eq(jobopts_set_json(&job, in, &cause), -1);
+  ck_assert_str_eq(cause, "unknown job option 'follow'");
+  free(cause);
+  json_decref(in);
+}
+END_TEST
+
 START_TEST(test_politeness_flags)
 {
   struct crawl_options opts;
@@ -1169,6 +1244,8 @@ static Suite *options_suite(void)
   tcase_add_test(flags, test_user_agent_of_256_bytes_rejected);
   tcase_add_test(flags, test_politeness_defaults);
   tcase_add_test(flags, test_ignore_robots_turns_robots_off);
+  tcase_add_test(flags, test_job_option_flags);
+  tcase_add_test(flags, test_job_options_json);
   tcase_add_test(flags, test_politeness_flags);
   tcase_add_test(flags, test_politeness_bad_values_rejected);
   tcase_add_test(flags, test_user_agent_with_newline_rejected);
