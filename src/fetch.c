@@ -16,6 +16,8 @@
 
 #include "fetch.h"
 #include "html.h"
+#include "htmllinks.h"
+#include "pagelinks.h"
 #include "proto.h"
 
 struct fetch {
@@ -25,6 +27,11 @@ struct fetch {
   uint64_t task_id;
   int attempt;
   bool robots; /* a robots.txt fetch: its body is kept and sent up */
+  bool links;  /* the job follows links: they are sent up, redirects not
+                  followed */
+  struct pagelinks *page_links;  /* made at the first such task */
+  struct htmllinks *link_parser; /* made at the first such HTML page */
+  bool parsing_links;            /* this body is HTML whose links count */
   char *url;
   int64_t max_body_bytes; /* this transfer's cap */
   int64_t policy_max_body_bytes;
@@ -117,6 +124,12 @@ static void start_body(struct fetch *fetch)
   curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
   if(!is_html(content_type))
     return;
+  if(fetch->links && fetch->link_parser == NULL)
+    fetch->link_parser = htmllinks_new();
+  /* Without memory for the parser the page is recorded, its links not. */
+  fetch->parsing_links =
+      fetch->links && fetch->link_parser != NULL &&
+      htmllinks_start(fetch->link_parser, fetch->page_links) == 0;
   if(fetch->html != NULL)
     html_extract_reset(fetch->html);
   else
@@ -168,6 +181,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
     html_extract_feed(fetch->html, data, kept);
     fetch->html_done = html_extract_done(fetch->html);
   }
+  if(fetch->parsing_links)
+    htmllinks_feed(fetch->link_parser, data, kept);
   /* Returning less than len makes libcurl stop with CURLE_WRITE_ERROR. */
   return fetch->truncated ? kept : len;
 }
@@ -290,16 +305,22 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
 }
 
 int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
-                int attempt, bool robots)
+                int attempt, bool robots, bool links)
 {
   char *copy = strdup(url);
   /* RFC 9309 2.3.1.2: five redirects at least; 2.5: 500 KiB at least. */
   long max_redirects = robots ? 5 : fetch->policy_max_redirects;
 
-  if(copy == NULL ||
+  if(links && fetch->page_links == NULL)
+    fetch->page_links = pagelinks_new();
+  if(copy == NULL || (links && fetch->page_links == NULL) ||
      EVP_DigestInit_ex(fetch->sha256, fetch->sha256_md, NULL) != 1 ||
      curl_easy_setopt(fetch->easy, CURLOPT_URL, copy) != CURLE_OK ||
      curl_easy_setopt(fetch->easy, CURLOPT_MAXREDIRS, max_redirects) !=
+         CURLE_OK ||
+     /* A job that follows links gets a redirect's target as a link of
+      * the page: in scope or not, seen or not, as its job decides. */
+     curl_easy_setopt(fetch->easy, CURLOPT_FOLLOWLOCATION, links ? 0L : 1L) !=
          CURLE_OK) {
     free(copy);
     return -1;
@@ -312,6 +333,9 @@ int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
     }
   }
   fetch->robots = robots;
+  fetch->links = links;
+  if(links)
+    pagelinks_reset(fetch->page_links, copy);
   fetch->body_len = 0;
   fetch->max_body_bytes =
       robots ? PROTO_ROBOTS_MAX_BYTES : fetch->policy_max_body_bytes;
@@ -326,6 +350,7 @@ int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
   fetch->body_started = false;
   fetch->scanning = false;
   fetch->html_done = false;
+  fetch->parsing_links = false;
   return 0;
 }
 
@@ -372,6 +397,8 @@ void fetch_free(struct fetch *fetch)
   EVP_MD_CTX_free(fetch->sha256);
   EVP_MD_free(fetch->sha256_md);
   html_extract_free(fetch->html);
+  htmllinks_free(fetch->link_parser);
+  pagelinks_free(fetch->page_links);
   free(fetch->body);
   free(fetch->url);
   free(fetch);
@@ -440,6 +467,26 @@ static void fill_worker(struct result_record *record,
   record->worker_id = worker->id;
   record->worker_pid = worker->pid;
   clock_gettime(CLOCK_REALTIME, &record->fetched_at);
+}
+
+/* The page's links and a redirect's target, for a job that follows links. */
+static void add_links(struct fetch *fetch, struct result_record *record)
+{
+  struct pagelinks *links = fetch->page_links;
+  char *location = NULL;
+
+  if(fetch->parsing_links)
+    htmllinks_finish(fetch->link_parser);
+  if(record->status >= 300 && record->status < 400 &&
+     curl_easy_getinfo(fetch->easy, CURLINFO_REDIRECT_URL, &location) ==
+         CURLE_OK &&
+     location != NULL)
+    pagelinks_location(links, location);
+  record->has_links = true;
+  record->links_found = pagelinks_found(links);
+  record->links_dropped = pagelinks_dropped(links);
+  record->links = pagelinks_urls(links, &record->links_len);
+  record->location = pagelinks_target(links);
 }
 
 void fetch_finish(struct fetch *fetch, CURLcode result,
@@ -531,6 +578,8 @@ void fetch_finish(struct fetch *fetch, CURLcode result,
     snprintf(http_error, sizeof(http_error), "HTTP status %ld", record.status);
     record.error_message = http_error;
   }
+  if(fetch->links)
+    add_links(fetch, &record);
   if(fetch->robots)
     proto_result_encode_body(out, fetch->task_id, &record, fetch->body,
                              fetch->body_len);

@@ -39,10 +39,11 @@ struct fetch *fetch_new(const struct fetch_policy *policy,
                         const struct netpolicy *networks);
 /* Readies the handle for url, forgetting the transfer before it; a robots
  * fetch follows at most 5 redirects and keeps at most PROTO_ROBOTS_MAX_BYTES
- * of the body, which its result line carries. 0, or -1 when memory runs
- * out. */
+ * of the body, which its result line carries. A fetch for links follows no
+ * redirect and sends up the page's links (proto.h). 0, or -1 when memory
+ * runs out. */
 int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
-                int attempt, bool robots);
+                int attempt, bool robots, bool links);
 CURL *fetch_easy(const struct fetch *fetch);
 /* The fetch whose easy handle this is. */
 struct fetch *fetch_from_easy(CURL *easy);

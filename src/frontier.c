@@ -527,7 +527,12 @@ static void enqueue(struct frontier *frontier, struct job_slot *slot,
                                  .attempt = task->attempt,
                                  .seq = task->seq,
                                  .url = task->url,
-                                 .url_len = strlen(task->url) };
+                                 .url_len = strlen(task->url),
+                                 .depth = task->depth,
+                                 .via = task->via,
+                                 .via_len = task->via != NULL
+                                                ? strlen(task->via)
+                                                : 0 };
 
     if(spill_push(frontier->spill, &queue->spilled, &entry) < 0) {
       /* A full disk shortens the reader's view ahead, nothing more. */
@@ -671,6 +676,8 @@ static struct task *unspill(struct frontier *frontier, struct host *host,
   task->url = entry.url;
   task->attempt = entry.attempt;
   task->seq = entry.seq;
+  task->depth = entry.depth;
+  task->via = entry.via;
   task->job_slot = (int)entry.job_slot;
   task->job = slot->job;
   task->host = host;

@@ -13,9 +13,6 @@
 struct hostkey {
   enum politeness_key key;
   CURLU *parser;
-  /* libpsl's own list, or the system's newer one if there is one; shared,
-   * never freed. */
-  const psl_ctx_t *psl;
 };
 
 struct hostkey *hostkey_new(enum politeness_key key)
@@ -30,8 +27,6 @@ struct hostkey *hostkey_new(enum politeness_key key)
     free(hostkey);
     return NULL;
   }
-  if(key == POLITENESS_DOMAIN)
-    hostkey->psl = psl_builtin();
   return hostkey;
 }
 
@@ -63,11 +58,8 @@ int hostkey_of(struct hostkey *hostkey, const char *url,
   if(snprintf(authority, HOSTKEY_MAX, "%s://%s:%s", scheme, host, port) >=
      HOSTKEY_MAX)
     goto out;
-  if(hostkey->key == POLITENESS_DOMAIN) {
-    const char *domain = psl_registrable_domain(hostkey->psl, host);
-
-    snprintf(key, HOSTKEY_MAX, "%s", domain != NULL ? domain : host);
-  }
+  if(hostkey->key == POLITENESS_DOMAIN)
+    snprintf(key, HOSTKEY_MAX, "%s", hostkey_domain(host));
   else {
     memcpy(key, authority, strlen(authority) + 1);
   }
@@ -77,6 +69,14 @@ out:
   curl_free(host);
   curl_free(port);
   return rc;
+}
+
+const char *hostkey_domain(const char *host)
+{
+  /* libpsl's built-in list, shared and never freed. */
+  const char *domain = psl_registrable_domain(psl_builtin(), host);
+
+  return domain != NULL ? domain : host;
 }
 
 void hostkey_free(struct hostkey *hostkey)
@@ -89,13 +89,18 @@ void hostkey_free(struct hostkey *hostkey)
 
 /* FNV-1a: fast on short keys. A list made to collide only lengthens a
  * chain of the tables; nothing is lost or mixed up. */
-uint64_t hostkey_hash(const char *text)
+uint64_t hostkey_hash_bytes(const char *text, size_t len)
 {
   uint64_t hash = UINT64_C(1469598103934665603);
 
-  for(; *text != '\0'; text++) {
-    hash ^= (unsigned char)*text;
+  for(size_t i = 0; i < len; i++) {
+    hash ^= (unsigned char)text[i];
     hash *= UINT64_C(1099511628211);
   }
   return hash;
+}
+
+uint64_t hostkey_hash(const char *text)
+{
+  return hostkey_hash_bytes(text, strlen(text));
 }

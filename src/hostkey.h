@@ -26,7 +26,12 @@ struct hostkey *hostkey_new(enum politeness_key key);
 int hostkey_of(struct hostkey *hostkey, const char *url,
                char authority[HOSTKEY_MAX], char key[HOSTKEY_MAX]);
 void hostkey_free(struct hostkey *hostkey);
-/* A hash of a key or authority, for the tables that look them up. */
+/* The registrable domain of a lower-case host, pointing into host; host
+ * itself when it is an IP address or a public suffix. */
+const char *hostkey_domain(const char *host);
+/* A hash of a key or authority, for the tables that look them up; the
+ * same of len bytes of text, for other short strings (hosts, links). */
 uint64_t hostkey_hash(const char *text);
+uint64_t hostkey_hash_bytes(const char *text, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "jobopts.h"
 #include "journal.h"
 #include "result.h"
 #include "task.h"
@@ -35,6 +36,18 @@ struct job;
 struct job *job_open(const char *name, const char *path, FILE *output,
                      struct journal *journal, struct event_base *base,
                      void (*ready)(void *arg), void *ready_arg, char **cause);
+/* Applies the job's own options: max_pages, and with depth above 0 (or
+ * record_links) link following, which reads path (the job's URL file) once for
+ * its seeds and keeps the URLs it finds in found_name in dir_fd (NULL: an
+ * unnamed file there), recovering those a crash left. Call before the first
+ * task. 0, or -1 with *cause set (malloc'd). */
+int job_apply_options(struct job *job, const struct jobopts *options,
+                      const char *path, int dir_fd, const char *found_name,
+                      char **cause);
+/* For a job that stopped at max_pages: the URLs it knows and did not visit
+ * (lines not read, found URLs not fetched), reading the rest of its file;
+ * -1 for a job that did not stop there. */
+long long job_unvisited(struct job *job);
 /* The next URL to fetch, or NULL when none is ready (input exhausted, or
  * not readable yet). Bad lines met on the way are recorded here. */
 struct task *job_next_task(struct job *job);

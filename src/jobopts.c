@@ -224,13 +224,19 @@ json_t *jobopts_to_json(const struct jobopts *opts)
 
 int jobopts_check(const struct jobopts *opts, char **cause)
 {
+  static const char *const link_keys[] = { "scope", "include", "exclude" };
+
   *cause = NULL;
-  /* Accepted and checked everywhere already, so that scripts written now
-   * keep working; following links is the next step of this work. */
-  if(opts->depth > 0)
-    return cause_set(cause,
-                     "depth %d: following links is not built yet; "
-                     "only depth 0 (the listed URLs) works",
-                     opts->depth);
+  if(opts->depth > 0 || opts->record_links)
+    return 0;
+  /* Options that would change nothing are a mistake the user should
+   * hear of, not a silent no-op. */
+  for(size_t i = 0; i < sizeof(link_keys) / sizeof(link_keys[0]); i++) {
+    if(opts->set & (1u << (key_named(link_keys[i]) - keys)))
+      return cause_set(cause,
+                       "%s: chooses which links are followed, so it needs "
+                       "a depth above 0 (or record_links)",
+                       link_keys[i]);
+  }
   return 0;
 }

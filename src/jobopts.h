@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-/* Which links a job follows: those to the seed's host (scheme, host and
- * port), to its registrable domain (libpsl), or under the seed URL's path. */
+/* Which links a job follows: those to a seed's host, to its registrable
+ * domain (libpsl), or under its directory (scope.h). */
 enum jobopts_scope { SCOPE_HOST, SCOPE_DOMAIN, SCOPE_PREFIX };
 
 #define JOBOPTS_REGEX_MAX 1024
@@ -43,8 +43,8 @@ int jobopts_set_json(struct jobopts *opts, const json_t *object, char **cause);
 /* The keys that were given, as a JSON object (new reference; NULL when out
  * of memory). */
 json_t *jobopts_to_json(const struct jobopts *opts);
-/* The checks across keys, and what this build cannot do yet. 0, or -1 with
- * *cause. */
+/* The checks across keys: scope, include and exclude need a depth above 0
+ * or record_links. 0, or -1 with *cause. */
 int jobopts_check(const struct jobopts *opts, char **cause);
 const char *jobopts_scope_name(enum jobopts_scope scope);
 

@@ -38,6 +38,8 @@ struct journal {
   size_t queue_len;
   size_t queue_cap;
   long long unsynced;
+  int (*before_write)(void *arg); /* or NULL */
+  void *before_write_arg;
   /* The errno of a failed write or fdatasync, 0 before. After one, the file
    * may end in part of a line, and a later write would glue a record onto
    * it, so the journal refuses to write again: the caller exits and the
@@ -300,6 +302,11 @@ static int write_queue(struct journal *journal)
 {
   size_t done = 0;
 
+  if(journal->queue_len > 0 && journal->before_write != NULL &&
+     journal->before_write(journal->before_write_arg) < 0) {
+    journal->error = errno;
+    return -1;
+  }
   while(done < journal->queue_len) {
     ssize_t n =
         write(journal->fd, journal->queue + done, journal->queue_len - done);
@@ -376,6 +383,22 @@ int journal_sync(struct journal *journal)
   }
   journal->unsynced = 0;
   return 0;
+}
+
+void journal_allow(struct journal *journal, long long max_seq)
+{
+  if(max_seq <= journal->max_seq ||
+     (unsigned long long)max_seq / 8 >= SIZE_MAX)
+    return;
+  journal->max_seq = max_seq;
+  journal->bits_max = (size_t)(max_seq / 8) + 1;
+}
+
+void journal_before_write(struct journal *journal, int (*before)(void *arg),
+                          void *arg)
+{
+  journal->before_write = before;
+  journal->before_write_arg = arg;
 }
 
 void journal_close(struct journal *journal)

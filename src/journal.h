@@ -39,6 +39,15 @@ long long journal_unsynced(const struct journal *journal);
  * set: the caller must treat that as fatal (a failed fsync cannot be
  * retried safely). */
 int journal_sync(struct journal *journal);
+/* Raises the highest seq the journal takes to max_seq (a job that follows
+ * links numbers the URLs it finds after its file's lines). */
+void journal_allow(struct journal *journal, long long max_seq);
+/* Calls before(arg) ahead of every write of queued records, so that what
+ * those records depend on (the URLs their pages found) reaches the disk
+ * first; before returns 0, or -1 with errno set, which fails the write as
+ * the write itself would. */
+void journal_before_write(struct journal *journal, int (*before)(void *arg),
+                          void *arg);
 /* Syncs nothing: the caller syncs first if it wants to keep queued lines. */
 void journal_close(struct journal *journal);
 

@@ -165,7 +165,8 @@ static int send_task(struct pool *pool, struct worker_slot *worker,
 
   task->id = (pool->next_serial++ << TASK_SLOT_BITS) | (uint64_t)slot;
   jsonw_reset(line);
-  proto_task_encode(line, task->id, task->url, task->attempt, task->robots);
+  proto_task_encode(line, task->id, task->url, task->attempt, task->robots,
+                    task->links);
   if(line->failed ||
      bufferevent_write(worker->tasks, line->text, line->len) < 0)
     return -1;

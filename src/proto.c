@@ -38,7 +38,7 @@ char *proto_dump_line(const json_t *value, size_t *len)
 }
 
 void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
-                       int attempt, bool robots)
+                       int attempt, bool robots, bool links)
 {
   jsonw_lit(out, "{\"v\":");
   jsonw_int(out, PROTO_VERSION);
@@ -50,6 +50,8 @@ void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
   jsonw_int(out, attempt);
   if(robots)
     jsonw_lit(out, ",\"robots\":true");
+  if(links)
+    jsonw_lit(out, ",\"links\":true");
   jsonw_lit(out, "}\n");
 }
 
@@ -186,6 +188,7 @@ static int task_decode_fast(const char *line, size_t len,
     return 0;
   }
   task->robots = SCAN_LIT(&scan, ",\"robots\":true");
+  task->links = SCAN_LIT(&scan, ",\"links\":true");
   if(!SCAN_LIT(&scan, "}") || scan.at != scan.end) {
     free(url);
     return 0;
@@ -204,6 +207,7 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
   json_int_t id;
   json_int_t attempt;
   int robots = 0;
+  int links = 0;
   const char *url;
   json_t *root;
 
@@ -215,9 +219,9 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
     snprintf(err, err_size, "task is not JSON: %s", error.text);
     return -1;
   }
-  if(json_unpack_ex(root, &error, 0, "{s:I, s:I, s:s, s:I, s?b}", "v",
+  if(json_unpack_ex(root, &error, 0, "{s:I, s:I, s:s, s:I, s?b, s?b}", "v",
                     &version, "id", &id, "url", &url, "attempt", &attempt,
-                    "robots", &robots) < 0) {
+                    "robots", &robots, "links", &links) < 0) {
     snprintf(err, err_size, "task lacks a field: %s", error.text);
     json_decref(root);
     return -1;
@@ -231,6 +235,7 @@ int proto_task_decode(const char *line, size_t len, struct proto_task *task,
   task->id = (uint64_t)id;
   task->attempt = (int)attempt;
   task->robots = robots != 0;
+  task->links = links != 0;
   task->url = strdup(url);
   json_decref(root);
   if(task->url == NULL) {
@@ -298,6 +303,21 @@ void proto_result_encode_body(struct jsonw *out, uint64_t id,
                                                     : PROTO_ROBOTS_MAX_BYTES);
     jsonw_lit(out, "\"");
   }
+  if(record->has_links) {
+    jsonw_lit(out, ",\"links\":{\"found\":");
+    jsonw_int(out, record->links_found);
+    jsonw_lit(out, ",\"dropped\":");
+    jsonw_int(out, record->links_dropped);
+    jsonw_lit(out, ",\"location\":");
+    if(record->location != NULL)
+      jsonw_string(out, record->location, strlen(record->location));
+    else
+      jsonw_lit(out, "null");
+    jsonw_lit(out, ",\"urls\":[");
+    jsonw_raw(out, record->links != NULL ? record->links : "",
+              record->links_len);
+    jsonw_lit(out, "]}");
+  }
   jsonw_lit(out, ",\"record\":");
   result_encode(record, out);
   jsonw_lit(out, "}\n");
@@ -324,6 +344,57 @@ static bool scan_base64(struct scan *scan)
     scan->at++;
   }
   return (size_t)(scan->at - start) % 4 == 0;
+}
+
+/* A URL in quotes as a link travels: printable ASCII, no quote or
+ * backslash inside, so nothing to unescape. */
+static bool scan_link(struct scan *scan)
+{
+  if(!SCAN_LIT(scan, "\""))
+    return false;
+  while(scan->at < scan->end && *scan->at != '"') {
+    unsigned char c = (unsigned char)*scan->at;
+
+    if(c < 0x21 || c > 0x7E || c == '\\')
+      return false;
+    scan->at++;
+  }
+  return SCAN_LIT(scan, "\"");
+}
+
+/* ,"links":{"found":N,"dropped":N,"location":"u"|null,"urls":["u",...]} */
+static bool scan_links(struct scan *scan, struct result_summary *summary)
+{
+  uint64_t found, dropped;
+  const char *start;
+
+  if(!scan_uint(scan, INT64_MAX, &found) || !SCAN_LIT(scan, ",\"dropped\":") ||
+     !scan_uint(scan, INT64_MAX, &dropped) ||
+     !SCAN_LIT(scan, ",\"location\":"))
+    return false;
+  summary->links_found = (long long)found;
+  summary->links_dropped = (long long)dropped;
+  start = scan->at;
+  if(!SCAN_LIT(scan, "null")) {
+    if(!scan_link(scan))
+      return false;
+    summary->location = start;
+    summary->location_len = (size_t)(scan->at - start);
+  }
+  if(!SCAN_LIT(scan, ",\"urls\":["))
+    return false;
+  start = scan->at;
+  while(scan->at < scan->end && *scan->at == '"') {
+    if(!scan_link(scan))
+      return false;
+    if(!SCAN_LIT(scan, ","))
+      break;
+    if(scan->at < scan->end && *scan->at != '"')
+      return false;
+  }
+  summary->links = start;
+  summary->links_len = (size_t)(scan->at - start);
+  return SCAN_LIT(scan, "]}");
 }
 
 /* "null", or one of our error codes in quotes. */
@@ -391,6 +462,8 @@ int proto_result_decode(const char *line, size_t len, uint64_t *id,
     if(!SCAN_LIT(&scan, "\""))
       goto malformed;
   }
+  if(SCAN_LIT(&scan, ",\"links\":{\"found\":") && !scan_links(&scan, summary))
+    goto malformed;
   if(!SCAN_LIT(&scan, ",\"record\":{"))
     goto malformed;
   /* The record runs to the envelope's closing brace at the end. */

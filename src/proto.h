@@ -45,6 +45,8 @@ struct proto_task {
   uint64_t id;
   int attempt;
   bool robots; /* a robots.txt fetch: the body comes back */
+  bool links;  /* the page's links come back, and redirects are not
+                  followed but sent up as its link */
   char *url;   /* malloc'd; freed by proto_task_clear */
 };
 
@@ -55,7 +57,7 @@ char *proto_dump_line(const json_t *value, size_t *len);
 
 /* Appends one task line, newline included. */
 void proto_task_encode(struct jsonw *out, uint64_t id, const char *url,
-                       int attempt, bool robots);
+                       int attempt, bool robots, bool links);
 /* Parses one task line (without its newline): the supervisor's own shape
  * quickly, any other JSON object with the same members through jansson. 0, or
  * -1 with a reason in err. */

@@ -213,8 +213,9 @@ void result_encode(const struct result_record *record, struct jsonw *out)
   jsonw_lit(out, "}");
 }
 
-int result_finish(const char *job, long long seq, const char *record,
-                  size_t record_len, struct jsonw *out)
+int result_finish(const char *job, long long seq, const char *fields,
+                  size_t fields_len, const char *record, size_t record_len,
+                  struct jsonw *out)
 {
   static const char said_not[] = "false}";
   bool repaired = false;
@@ -226,6 +227,8 @@ int result_finish(const char *job, long long seq, const char *record,
   clean_cstring(out, job, &repaired);
   jsonw_lit(out, ",\"seq\":");
   jsonw_int(out, seq);
+  if(fields != NULL)
+    jsonw_raw(out, fields, fields_len);
   jsonw_lit(out, ",");
   /* A repaired job name makes the record's last field true. */
   if(repaired && record_len >= sizeof(said_not) - 1 &&

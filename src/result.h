@@ -95,6 +95,14 @@ struct result_record {
                          in the record: the frontier's, for backoff */
   int attempt;
   struct timespec fetched_at;
+  /* Not in the record either: the page's links, for a job that follows
+   * them (proto.h says how they travel). */
+  bool has_links;          /* the task asked for them */
+  long long links_found;   /* link elements met, and a redirect's target */
+  long long links_dropped; /* of those, URLs refused (urlnorm.h) */
+  const char *links;       /* "u1","u2",... normalised, each once */
+  size_t links_len;
+  const char *location; /* a redirect's target, normalised; or NULL */
 };
 
 /* What the supervisor needs of a record for its counts and statistics, so
@@ -114,6 +122,14 @@ struct result_summary {
   int attempt;
   const char *record; /* the record as result_encode wrote it */
   size_t record_len;
+  /* The page's links for a job that follows them; links_len 0 and
+   * location NULL when none came. */
+  long long links_found;
+  long long links_dropped;
+  const char *links; /* "u1","u2",...: URLs without quotes or backslashes */
+  size_t links_len;
+  const char *location; /* "u": a redirect's target; or NULL */
+  size_t location_len;
 };
 
 /* Appends the record as one compact JSON object, without job and seq and
@@ -123,13 +139,15 @@ void result_encode(const struct result_record *record, struct jsonw *out);
 /* The last key of every record result_encode writes; result_finish relies on
  * it. */
 #define RESULT_REPAIRED_KEY ",\"utf8_repaired\":"
-/* Appends the final line: "job" and "seq" first, then every field of the
- * record text (as result_encode wrote it, copied without parsing), then a
- * newline. The job name is sanitized like any other string, and when that
- * repaired it the record's "utf8_repaired" becomes true. -1 when record is not
- * an object's text or memory ran out. */
-int result_finish(const char *job, long long seq, const char *record,
-                  size_t record_len, struct jsonw *out);
+/* Appends the final line: "job" and "seq" first, then fields (members a
+ * job that follows links adds, each after a comma; NULL: none), then every
+ * field of the record text (as result_encode wrote it, copied without
+ * parsing), then a newline. The job name is sanitized like any other string,
+ * and when that repaired it the record's "utf8_repaired" becomes true. -1 when
+ * record is not an object's text or memory ran out. */
+int result_finish(const char *job, long long seq, const char *fields,
+                  size_t fields_len, const char *record, size_t record_len,
+                  struct jsonw *out);
 /* The record of a URL the supervisor answers itself, without a fetch
  * (robots_denied, worker_crash, ...): url, attempt, error and message, the
  * time now. text gets the record (the caller frees it with jsonw_free) and

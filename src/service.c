@@ -75,11 +75,15 @@ static int sync_journal(struct service *svc, struct job *job)
   return -1;
 }
 
-/* Opens the job's journal (recovering it) and its URL file. */
-static struct job *open_job(struct service *svc, const char *id, char **cause)
+/* Opens the job's journal (recovering it), its URL file and, when it
+ * follows links, the URLs it has found (processing/ID.found). */
+static struct job *open_job(struct service *svc, const char *id,
+                            const struct jobopts *options, char **cause)
 {
+  int dir_fd = spool_processing_fd(svc->spool);
   char *urls_path = spool_urls_path(svc->spool, id);
-  char journal_name[160];
+  char journal_name[160], found_name[160];
+  long long max_seq;
   struct journal *journal;
   struct stat st;
   struct job *job;
@@ -90,11 +94,14 @@ static struct job *open_job(struct service *svc, const char *id, char **cause)
     free(urls_path);
     return NULL;
   }
+  /* A file of n bytes has at most n + 1 lines, and a found URL takes a
+   * line of its own: seqs beyond cannot be ours. */
+  max_seq = (long long)st.st_size;
+  snprintf(found_name, sizeof(found_name), "%s.found", id);
+  if(fstatat(dir_fd, found_name, &st, 0) == 0)
+    max_seq += (long long)st.st_size;
   snprintf(journal_name, sizeof(journal_name), "%s.jsonl", id);
-  /* A file of n bytes has at most n + 1 lines: seqs beyond cannot be
-   * ours. */
-  journal = journal_open(spool_processing_fd(svc->spool), journal_name,
-                         (long long)st.st_size, cause);
+  journal = journal_open(dir_fd, journal_name, max_seq, cause);
   if(journal == NULL) {
     free(urls_path);
     return NULL;
@@ -104,6 +111,11 @@ static struct job *open_job(struct service *svc, const char *id, char **cause)
              journal_count(journal));
   job = job_open(id, urls_path, NULL, journal, svc->base, on_job_input_ready,
                  svc, cause);
+  if(job != NULL && job_apply_options(job, options, urls_path, dir_fd,
+                                      found_name, cause) < 0) {
+    job_close(job);
+    job = NULL;
+  }
   free(urls_path);
   return job;
 }
@@ -124,12 +136,9 @@ static void activate_jobs(struct service *svc)
       svc->queued_tail = NULL;
     svc->queued_count--;
     jobopts_defaults(&options, svc->opts.robots);
-    job = open_job(svc, queued->id, &cause);
-    if(job != NULL &&
-       spool_job_options(svc->spool, queued->id, &options, &cause) < 0) {
-      job_close(job);
-      job = NULL;
-    }
+    job = NULL;
+    if(spool_job_options(svc->spool, queued->id, &options, &cause) == 0)
+      job = open_job(svc, queued->id, &options, &cause);
     if(job != NULL &&
        frontier_add_job(svc->frontier, job, options.robots) < 0) {
       job_close(job);
@@ -236,6 +245,7 @@ static void finish_job(struct service *svc, int index)
   struct job *job = svc->active[index].job;
   const char *failure = job_failure(job);
   struct job_counts counts;
+  long long unvisited;
   char *id = strdup(job_name(job));
 
   if(id == NULL || sync_journal(svc, job) < 0) {
@@ -243,6 +253,10 @@ static void finish_job(struct service *svc, int index)
     return;
   }
   job_counts(job, &counts);
+  unvisited = job_unvisited(job);
+  if(unvisited >= 0)
+    log_info("job %s: max_pages reached: %lld URLs left unvisited", id,
+             unvisited);
   frontier_remove_job(svc->frontier, job);
   remember_finished(svc, &svc->active[index], failure != NULL);
   svc->active[index] = svc->active[--svc->active_count];

@@ -10,14 +10,17 @@
 
 #include "spill.h"
 
-/* An entry on disk: this header, then url_len bytes of URL. Written and read
- * by this process only, so native byte order. */
+/* An entry on disk: this header, then url_len bytes of URL, then via_len - 1
+ * bytes of the URL that linked to it (via_len 0: none). Written and read by
+ * this process only, so native byte order. */
 struct spill_header {
   uint64_t next; /* offset + 1 of the next entry of its chain; 0: none */
   int64_t seq;
   uint32_t job_slot;
   uint16_t attempt;
   uint16_t url_len;
+  int32_t depth;
+  uint16_t via_len;
 };
 
 struct spill {
@@ -93,8 +96,11 @@ int spill_push(struct spill *spill, struct spill_chain *chain,
   off_t at = spill->end;
   uint64_t link = (uint64_t)at + 1;
 
-  if(entry->url_len > UINT16_MAX || entry->attempt < 0 ||
-     entry->attempt > UINT16_MAX) {
+  size_t via_len = entry->via != NULL ? entry->via_len + 1 : 0;
+  off_t url_at = at + (off_t)sizeof(header);
+
+  if(entry->url_len > UINT16_MAX || via_len > UINT16_MAX ||
+     entry->attempt < 0 || entry->attempt > UINT16_MAX) {
     errno = EINVAL;
     return -1;
   }
@@ -102,9 +108,12 @@ int spill_push(struct spill *spill, struct spill_chain *chain,
   header.job_slot = entry->job_slot;
   header.attempt = (uint16_t)entry->attempt;
   header.url_len = (uint16_t)entry->url_len;
+  header.depth = entry->depth;
+  header.via_len = (uint16_t)via_len;
   if(write_all(spill->fd, &header, sizeof(header), at) < 0 ||
-     write_all(spill->fd, entry->url, entry->url_len,
-               at + (off_t)sizeof(header)) < 0)
+     write_all(spill->fd, entry->url, entry->url_len, url_at) < 0 ||
+     (via_len > 0 && write_all(spill->fd, entry->via, entry->via_len,
+                               url_at + (off_t)entry->url_len) < 0))
     return -1;
   /* Linked in only once it is whole: the previous tail points at it. */
   if(chain->tail != 0 &&
@@ -115,7 +124,7 @@ int spill_push(struct spill *spill, struct spill_chain *chain,
   chain->tail = (off_t)link;
   chain->count++;
   spill->count++;
-  spill->end = at + (off_t)sizeof(header) + (off_t)entry->url_len;
+  spill->end = url_at + (off_t)entry->url_len + (off_t)entry->via_len;
   return 0;
 }
 
@@ -124,6 +133,7 @@ int spill_pop(struct spill *spill, struct spill_chain *chain,
 {
   struct spill_header header;
   off_t at = chain->head - 1;
+  off_t url_at = at + (off_t)sizeof(header);
 
   if(chain->head == 0) {
     errno = ENOENT;
@@ -132,16 +142,23 @@ int spill_pop(struct spill *spill, struct spill_chain *chain,
   if(read_all(spill->fd, &header, sizeof(header), at) < 0)
     return -1;
   entry->url = malloc((size_t)header.url_len + 1);
-  if(entry->url == NULL)
-    return -1;
-  if(read_all(spill->fd, entry->url, header.url_len,
-              at + (off_t)sizeof(header)) < 0) {
+  entry->via = header.via_len > 0 ? malloc(header.via_len) : NULL;
+  if(entry->url == NULL || (header.via_len > 0 && entry->via == NULL) ||
+     read_all(spill->fd, entry->url, header.url_len, url_at) < 0 ||
+     (header.via_len > 0 &&
+      read_all(spill->fd, entry->via, (size_t)header.via_len - 1,
+               url_at + header.url_len) < 0)) {
     free(entry->url);
-    entry->url = NULL;
+    free(entry->via);
+    entry->url = entry->via = NULL;
     return -1;
   }
   entry->url[header.url_len] = '\0';
   entry->url_len = header.url_len;
+  entry->depth = header.depth;
+  entry->via_len = header.via_len > 0 ? (size_t)header.via_len - 1 : 0;
+  if(entry->via != NULL)
+    entry->via[entry->via_len] = '\0';
   entry->seq = header.seq;
   entry->job_slot = header.job_slot;
   entry->attempt = header.attempt;

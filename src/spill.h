@@ -28,6 +28,9 @@ struct spill_entry {
   long long seq;
   char *url; /* malloc'd; the caller frees */
   size_t url_len;
+  int depth;
+  char *via; /* malloc'd, or NULL; the caller frees */
+  size_t via_len;
 };
 
 struct spill;

@@ -505,9 +505,10 @@ int spool_finish(struct spool *spool, const char *job_id, bool failed,
 
   /* The URL file moves first: recovery resumes any job whose URL file is
    * still in processing/, and completes the move of a journal left behind
-   * without one. */
+   * without one; the journal moves last, so that it is what is left. */
   if(move_file(spool, job_id, ".urls", dir) < 0 ||
      move_file(spool, job_id, ".meta", dir) < 0 ||
+     move_file(spool, job_id, ".found", dir) < 0 ||
      move_file(spool, job_id, ".jsonl", dir) < 0)
     return -1;
   if(failed && reason != NULL) {

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "frontier.h"
 #include "job.h"
@@ -150,6 +152,22 @@ static const char *spill_dir(void)
   return dir != NULL && dir[0] != '\0' ? dir : "/tmp";
 }
 
+/* The URLs a crawl finds wait in an unnamed file where the spill goes. */
+static int apply_job_options(struct once *once,
+                             const struct crawl_options *opts, char **cause)
+{
+  int dir_fd = open(spill_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc;
+
+  if(dir_fd < 0)
+    return cause_set(cause, "cannot open %s: %s", spill_dir(),
+                     strerror(errno));
+  rc = job_apply_options(once->job, &opts->job_options, opts->url_file, dir_fd,
+                         NULL, cause);
+  close(dir_fd);
+  return rc;
+}
+
 static int setup(struct once *once, const struct crawl_options *opts,
                  const char *exe, char **cause)
 {
@@ -182,7 +200,7 @@ static int setup(struct once *once, const struct crawl_options *opts,
   once->job = job_open(name, opts->url_file, once->output, NULL, once->base,
                        on_input_ready, once, cause);
   free(name);
-  if(once->job == NULL)
+  if(once->job == NULL || apply_job_options(once, opts, cause) < 0)
     return -1;
   frontier_calls.owner = once;
   once->frontier =
@@ -252,6 +270,11 @@ int supervisor_crawl(const struct crawl_options *opts, const char *exe,
   }
   free(cause);
   if(once.job != NULL) {
+    long long unvisited = job_unvisited(once.job);
+
+    if(unvisited >= 0)
+      log_info("max_pages %lld reached: %lld URLs left unvisited",
+               opts->job_options.max_pages, unvisited);
     job_counts(once.job, counts);
     if(job_failure(once.job) != NULL)
       once.failed = true;

@@ -29,5 +29,6 @@ void task_free(struct task *task)
   if(task == NULL)
     return;
   free(task->url);
+  free(task->via);
   free(task);
 }

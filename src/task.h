@@ -20,9 +20,13 @@ struct task {
   int attempt; /* 1 for the first try; every retry or worker death adds 1 */
   int crashes; /* workers that died holding it */
   bool robots; /* a robots.txt fetch of the frontier's: no job, no record */
+  bool links;  /* its job follows links: the worker sends the page's up */
   char *url;
   struct job *job;   /* where the record goes; NULL for robots fetches */
-  long long seq;     /* the line of the URL in its job's file */
+  long long seq;     /* the line of the URL in its job's file, or for a URL
+                        found by following links its number after them */
+  int depth;         /* links followed from a seed to reach it; 0: a line */
+  char *via;         /* the page that linked to it (malloc'd); NULL: a line */
   struct host *host; /* the frontier's: the queue it belongs to */
   struct site *site; /* the frontier's: whose robots.txt rules it */
   int job_slot;      /* the frontier's: its job's place in its table */

@@ -103,7 +103,8 @@ static void start_queued(struct worker *worker)
     }
     if(fetch != NULL &&
        fetch_start(fetch, queued->task.id, queued->task.url,
-                   queued->task.attempt, queued->task.robots) < 0) {
+                   queued->task.attempt, queued->task.robots,
+                   queued->task.links) < 0) {
       fetch_free(fetch);
       fetch = NULL;
     }

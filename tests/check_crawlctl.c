@@ -804,10 +804,11 @@ START_TEST(test_submit_refuses_bad_job_options)
                                 "regular expression") != NULL,
                 "%s", run.err);
   ctl_free(&run);
-  CTL(&run, "submit", "--depth", "2", "urls.txt");
+  CTL(&run, "submit", "--include", "x", "urls.txt");
   ck_assert_int_eq(run.status, 2);
-  ck_assert_msg(strstr(run.err, "crawlctl: depth 2: following links is not "
-                                "built yet") != NULL,
+  ck_assert_msg(strstr(run.err, "crawlctl: include: chooses which links are "
+                                "followed, so it needs a depth above 0") !=
+                    NULL,
                 "%s", run.err);
   ctl_free(&run);
 }

@@ -449,9 +449,13 @@ START_TEST(test_job_option_flags)
       5, (char *[]){ "crawld", "--once", "f", "--include", "[a", NULL },
       "--include: not a POSIX extended regular expression: ");
   assert_parse_error(
-      5, (char *[]){ "crawld", "--once", "f", "--depth", "3", NULL },
-      "depth 3: following links is not built yet; only depth 0 (the listed "
-      "URLs) works");
+      5, (char *[]){ "crawld", "--once", "f", "--scope", "domain", NULL },
+      "scope: chooses which links are followed, so it needs a depth above 0 "
+      "(or record_links)");
+  assert_parse_error(
+      5, (char *[]){ "crawld", "--once", "f", "--exclude", "x", NULL },
+      "exclude: chooses which links are followed, so it needs a depth above "
+      "0 (or record_links)");
   assert_parse_error(3, (char *[]){ "crawld", "--depth", "0", NULL },
                      "--depth, --scope, --max-pages, --include, --exclude "
                      "and --record-links are options of --once; a service "

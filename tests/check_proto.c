@@ -428,7 +428,7 @@ START_TEST(test_task_encode_exact_line)
 {
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 17, "http://a/", 1, false);
+  proto_task_encode(&w, 17, "http://a/", 1, false, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":17,\"url\":\"http://a/\",\"attempt\":1}\n");
@@ -441,15 +441,15 @@ START_TEST(test_task_encode_appends_to_what_is_there)
   struct jsonw w = { 0 };
 
   jsonw_lit(&w, "x");
-  proto_task_encode(&w, 0, "a", 1000, false);
-  proto_task_encode(&w, 9223372036854775807ULL, "b", 2, false);
+  proto_task_encode(&w, 0, "a", 1000, false, false);
+  proto_task_encode(&w, 9223372036854775807ULL, "b", 2, false, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "x{\"v\":1,\"id\":0,\"url\":\"a\",\"attempt\":1000}\n"
                   "{\"v\":1,\"id\":9223372036854775807,\"url\":\"b\","
                   "\"attempt\":2}\n");
   jsonw_reset(&w);
-  proto_task_encode(&w, 18446744073709551615ULL, "", -1, false);
+  proto_task_encode(&w, 18446744073709551615ULL, "", -1, false, false);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":18446744073709551615,\"url\":\"\","
                   "\"attempt\":-1}\n");
@@ -462,7 +462,7 @@ START_TEST(test_task_encode_escapes_url)
   static const char url[] = "h\"t\\t/\n\r\t\b\f\x01\x1f\x7f caf\xc3\xa9/";
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 3, url, 2, false);
+  proto_task_encode(&w, 3, url, 2, false, false);
   ck_assert(!w.failed);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":3,\"url\":\"h\\\"t\\\\t/\\n\\r\\t\\b\\f"
@@ -478,7 +478,7 @@ START_TEST(test_task_round_trip)
   static const char url[] = "https://example.org/caf\xc3\xa9?q=\"x\"&r=\\";
   struct jsonw w = { 0 };
 
-  proto_task_encode(&w, 123456789012ULL, url, 3, false);
+  proto_task_encode(&w, 123456789012ULL, url, 3, false, false);
   ck_assert(!w.failed);
   ck_assert_uint_gt(w.len, 1);
   ck_assert_int_eq(w.text[w.len - 1], '\n');
@@ -498,7 +498,7 @@ START_TEST(test_task_round_trip_plain_urls)
 
   for(size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
     jsonw_reset(&w);
-    proto_task_encode(&w, i, urls[i], (int)i + 1, false);
+    proto_task_encode(&w, i, urls[i], (int)i + 1, false, false);
     ck_assert(!w.failed);
     assert_task_decodes(w.text, w.len - 1, i, urls[i], (int)i + 1);
   }
@@ -1247,7 +1247,7 @@ START_TEST(test_robots_task_and_body_round_trip)
   size_t len = 0;
   char *decoded;
 
-  proto_task_encode(&w, 9, "http://a/robots.txt", 1, true);
+  proto_task_encode(&w, 9, "http://a/robots.txt", 1, true, false);
   assert_bytes_eq(w.text, w.len,
                   "{\"v\":1,\"id\":9,\"url\":\"http://a/robots.txt\","
                   "\"attempt\":1,\"robots\":true}\n");
@@ -1759,8 +1759,8 @@ START_TEST(test_read_line_then_decode_task)
   char *line = NULL;
   size_t len = 0;
 
-  proto_task_encode(&w, 5, "http://d/", 2, false);
-  proto_task_encode(&w, 6, "http://e/\"", 3, false);
+  proto_task_encode(&w, 5, "http://d/", 2, false, false);
+  proto_task_encode(&w, 6, "http://e/\"", 3, false, false);
   ck_assert(!w.failed);
   buffer = buffer_with(w.text, w.len);
   jsonw_free(&w);

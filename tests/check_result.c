@@ -631,7 +631,8 @@ static char *finish_text(const char *job, long long seq, const char *record)
   struct jsonw out = { 0 };
   char *text;
 
-  ck_assert_int_eq(result_finish(job, seq, record, strlen(record), &out), 0);
+  ck_assert_int_eq(
+      result_finish(job, seq, NULL, 0, record, strlen(record), &out), 0);
   ck_assert(!out.failed);
   ck_assert_uint_gt(out.len, 0);
   ck_assert_int_eq(out.text[out.len - 1], '\n');
@@ -731,9 +732,9 @@ START_TEST(test_finish_refuses_what_is_not_an_object)
 
   for(size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
     jsonw_reset(&out);
-    ck_assert_msg(result_finish("j", 0, texts[i], strlen(texts[i]), &out) ==
-                      -1,
-                  "accepted '%s'", texts[i]);
+    ck_assert_msg(
+        result_finish("j", 0, NULL, 0, texts[i], strlen(texts[i]), &out) == -1,
+        "accepted '%s'", texts[i]);
   }
   jsonw_free(&out);
 }

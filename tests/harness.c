@@ -86,6 +86,7 @@ static void read_hosts(struct harness *h)
 static void start_server(struct harness *h)
 {
   char hosts[16], hosts_file[512], port_file[512], log[512], robots[512];
+  char site[512];
   int to_server[2];
   int from_server[2];
   FILE *from;
@@ -95,8 +96,10 @@ static void start_server(struct harness *h)
   snprintf(port_file, sizeof(port_file), "%s/port.txt", h->dir);
   snprintf(log, sizeof(log), "%s/server.log", h->dir);
   snprintf(robots, sizeof(robots), "%s/robots", h->dir);
+  snprintf(site, sizeof(site), "%s/site", h->dir);
   if(h->hosts > 0)
     ck_assert_int_eq(mkdir(robots, 0700), 0);
+  ck_assert_int_eq(mkdir(site, 0700), 0);
 
   ck_assert_int_eq(pipe2(to_server, O_CLOEXEC), 0);
   ck_assert_int_eq(pipe2(from_server, O_CLOEXEC), 0);
@@ -109,10 +112,10 @@ static void start_server(struct harness *h)
       execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
             "--quiet", "--hosts", hosts, "--hosts-file", hosts_file,
             "--port-file", port_file, "--log", log, "--robots-dir", robots,
-            (char *)NULL);
+            "--site-dir", site, (char *)NULL);
     else
       execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
-            "--quiet", (char *)NULL);
+            "--quiet", "--site-dir", site, (char *)NULL);
     _exit(127);
   }
   close(to_server[0]);
@@ -228,6 +231,23 @@ char *harness_raw_url(const struct harness *h, const char *path)
   ck_assert_int_ge(asprintf(&url, "http://127.0.0.1:%d%s", h->raw_port, path),
                    0);
   return url;
+}
+
+void harness_site_file(const struct harness *h, const char *path,
+                       const char *text)
+{
+  char full[1024];
+
+  snprintf(full, sizeof(full), "%s/site/%s", h->dir, path);
+  /* Every directory on the way, as mkdir -p. */
+  for(char *slash = strchr(full + strlen(h->dir) + 6, '/'); slash != NULL;
+      slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    ck_assert_msg(mkdir(full, 0700) == 0 || errno == EEXIST, "mkdir %s: %s",
+                  full, strerror(errno));
+    *slash = '/';
+  }
+  free(harness_write(h, harness_fmt("site/%s", path), text, strlen(text)));
 }
 
 char *harness_write(const struct harness *h, const char *name,

@@ -54,6 +54,10 @@ char *harness_raw_url(const struct harness *h, const char *path);
 /* Writes bytes to DIR/name and returns the full path (malloc'd). */
 char *harness_write(const struct harness *h, const char *name,
                     const void *bytes, size_t len);
+/* Writes text to DIR/site/path, making the directories on the way: the
+ * server's /files/path (testserver --site-dir). */
+void harness_site_file(const struct harness *h, const char *path,
+                       const char *text);
 /* count lines, line i being harness_url() of the path printf(path_fmt, i)
  * (path_fmt takes one long long); malloc'd, *len its length (len may be
  * NULL). Fails the test when it cannot build the text. */

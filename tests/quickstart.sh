@@ -15,7 +15,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Debian packages the build, the tests and the demo need.
 packages="autoconf automake make gcc pkg-config libcurl4-openssl-dev libevent-dev
-libjansson-dev libssl-dev zlib1g-dev libinih-dev libsystemd-dev libpsl-dev libxml2-dev check jq
+libjansson-dev libssl-dev zlib1g-dev libinih-dev libsystemd-dev libpsl-dev libidn2-dev libxml2-dev
+check jq
 ca-certificates systemd procps clang libclang-rt-14-dev valgrind"
 
 install_dependencies() {

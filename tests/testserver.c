@@ -5,7 +5,8 @@
  *
  * testserver [--addr ADDR] [--port-file FILE] [--raw-port-file FILE]
  *            [--pages N] [--hosts N --hosts-file FILE] [--log FILE]
- *            [--robots-dir DIR] [--quiet] [--exit-on-stdin-eof]
+ *            [--robots-dir DIR] [--site-dir DIR] [--quiet]
+ *            [--exit-on-stdin-eof]
  *
  *   --addr ADDR           numeric address to listen on (default 127.0.0.1;
  *                         ::1 works too)
@@ -24,6 +25,7 @@
  *                         every listener, to FILE (see "Request log")
  *   --robots-dir DIR      what /robots.txt answers, per listener address
  *                         (see the route)
+ *   --site-dir DIR        what /files/ serves (see the route)
  *   --quiet               hide warnings, ours and libevent's (nothing is
  *                         ever logged per request but to --log; errors
  *                         still are)
@@ -89,6 +91,15 @@
  *                           The files are read again for every request;
  *                           one larger than 16 MiB (4095 bytes for .status
  *                           and .location) answers 500
+ *   /files/PATH             with --site-dir, the file DIR/PATH, PATH
+ *                           percent-decoded first (so /files/%7Ea and
+ *                           /files/~a are one file): text/html when PATH
+ *                           ends in ".html" or "/" (then DIR/PATH/index.html),
+ *                           else text/plain. When DIR/PATH.location exists,
+ *                           a 301 to the Location it holds (trailing white
+ *                           space ignored) instead. 404 when there is no
+ *                           such file, without --site-dir, or when PATH
+ *                           has a ".." segment or a NUL
  *   /redirect/N             302 to /redirect/N-1; /redirect/0 is a page
  *                           titled "redirect end"
  *   /redirect-abs/N         the same with absolute Locations,
@@ -342,6 +353,7 @@ struct options {
   const char *hosts_file;
   const char *log_file;
   const char *robots_dir;
+  const char *site_dir;
   uint64_t pages;
   unsigned hosts;
   bool quiet;
@@ -389,6 +401,7 @@ struct server {
   uint64_t requests_routed;
   int log_fd; /* -1 without --log */
   const char *robots_dir;
+  const char *site_dir;
   bool quiet;
   struct flaky_counter *flaky[FLAKY_SLOTS];
   size_t flaky_keys;
@@ -1591,6 +1604,63 @@ static int robots_body(const struct request *rq)
   return found;
 }
 
+/* /files/PATH from --site-dir (see the header comment) */
+static int handle_files(struct request *rq)
+{
+  char *decoded = evhttp_uridecode(rq->arg, 0, NULL);
+  struct evbuffer *body = evhttp_request_get_output_buffer(rq->req);
+  char location[ROBOTS_WORD_SIZE];
+  char *path = NULL;
+  size_t len;
+  int found = 0;
+  int status;
+
+  if(!rq->server->site_dir || !decoded)
+    status = decoded ? HTTP_NOTFOUND : HTTP_INTERNAL;
+  else if(strstr(decoded, "/../") || !strncmp(decoded, "../", 3) ||
+          !strcmp(decoded, "..") ||
+          ((len = strlen(decoded)) >= 3 && !strcmp(decoded + len - 3, "/..")))
+    status = HTTP_NOTFOUND;
+  else {
+    bool dir = decoded[0] == '\0' || decoded[strlen(decoded) - 1] == '/';
+
+    path = format_string("%s/%s%s.location", rq->server->site_dir, decoded,
+                         dir ? "index.html" : "");
+    if(path)
+      found = append_file(path, sizeof(location) - 1, body);
+    if(found > 0) {
+      int got = evbuffer_remove(body, location, sizeof(location) - 1);
+
+      while(got > 0 && memchr(" \t\r\n\v\f", location[got - 1], 6))
+        got--;
+      location[got > 0 ? got : 0] = '\0';
+      free(decoded);
+      free(path);
+      if(add_header(rq, "Location", location) < 0)
+        return HTTP_INTERNAL;
+      return send_page(rq, HTTP_MOVEPERM,
+                       "<html><head><title>moved</title></head>"
+                       "<body>moved</body></html>");
+    }
+    /* The same path without ".location". */
+    if(path)
+      path[strlen(path) - strlen(".location")] = '\0';
+    found = path ? append_file(path, MAX_ROBOTS_BYTES, body) : -1;
+    if(found > 0) {
+      bool html = dir || (strlen(decoded) >= 5 &&
+                          !strcmp(decoded + strlen(decoded) - 5, ".html"));
+
+      free(decoded);
+      free(path);
+      return send_body(rq, HTTP_OK, html ? HTML : "text/plain");
+    }
+    status = found < 0 ? HTTP_INTERNAL : HTTP_NOTFOUND;
+  }
+  free(decoded);
+  free(path);
+  return status;
+}
+
 /* A request that gets no answer is the connection's until the end */
 static void hang_on_close(void *job)
 {
@@ -1937,6 +2007,7 @@ static const struct route routes[] = {
   { "/status/*", handle_status },
   { "/flaky/*", handle_flaky },
   { "/robots.txt", handle_robots },
+  { "/files/*", handle_files },
   { "/redirect/*", handle_redirect },
   { "/redirect-abs/*", handle_redirect_abs },
   { "/redirect-loop", handle_redirect_loop },
@@ -2544,7 +2615,7 @@ static void usage(FILE *out)
         "[--raw-port-file FILE]\n"
         "                  [--pages N] [--hosts N --hosts-file FILE] "
         "[--log FILE]\n"
-        "                  [--robots-dir DIR] [--quiet] "
+        "                  [--robots-dir DIR] [--site-dir DIR] [--quiet] "
         "[--exit-on-stdin-eof]\n",
         out);
 }
@@ -2560,6 +2631,7 @@ static void parse_options(int argc, char **argv, struct options *options)
     { "hosts-file", required_argument, NULL, 'f' },
     { "log", required_argument, NULL, 'l' },
     { "robots-dir", required_argument, NULL, 'R' },
+    { "site-dir", required_argument, NULL, 'S' },
     { "quiet", no_argument, NULL, 'q' },
     { "exit-on-stdin-eof", no_argument, NULL, 'e' },
     { "help", no_argument, NULL, 'h' },
@@ -2574,6 +2646,7 @@ static void parse_options(int argc, char **argv, struct options *options)
   options->hosts_file = NULL;
   options->log_file = NULL;
   options->robots_dir = NULL;
+  options->site_dir = NULL;
   options->pages = DEFAULT_PAGES;
   options->hosts = 0;
   options->quiet = false;
@@ -2611,6 +2684,9 @@ static void parse_options(int argc, char **argv, struct options *options)
         break;
       case 'R':
         options->robots_dir = optarg;
+        break;
+      case 'S':
+        options->site_dir = optarg;
         break;
       case 'q':
         options->quiet = true;
@@ -2796,6 +2872,7 @@ static struct server *server_new(const struct options *options)
   LIST_INIT(&server->raw_conns);
   server->pages = options->pages;
   server->robots_dir = options->robots_dir;
+  server->site_dir = options->site_dir;
   server->quiet = options->quiet;
   server->log_fd = -1;
   if(options->log_file) {

@@ -105,7 +105,7 @@ static void check_task_encoding(uint64_t id, const char *url, int attempt,
   char err[256];
   json_t *expected;
 
-  proto_task_encode(&line, id, url, attempt, robots);
+  proto_task_encode(&line, id, url, attempt, robots, false);
   CHECK(!line.failed);
   CHECK(line.len > 0 && line.text[line.len - 1] == '\n');
   CHECK(memchr(line.text, '\n', line.len - 1) == NULL);
@@ -187,7 +187,7 @@ static void check_url(const char *stream, size_t len, uint8_t pick)
     check_task_encoding(id, url, attempt, pick & 0x80);
   }
   else {
-    proto_task_encode(&line, id, url, attempt, pick & 0x80);
+    proto_task_encode(&line, id, url, attempt, pick & 0x80, false);
     CHECK(!line.failed);
     CHECK(line.len > 0 && line.text[line.len - 1] == '\n');
     CHECK(proto_task_decode(line.text, line.len - 1, &task, err,
@@ -366,8 +366,8 @@ static void check_result(const char *line, size_t len)
   check_envelope(line, prefix, &again);
 
   /* The supervisor copies the record after job and seq. */
-  CHECK(result_finish("j", 7, summary.record, summary.record_len, &final) ==
-        0);
+  CHECK(result_finish("j", 7, NULL, 0, summary.record, summary.record_len,
+                      &final) == 0);
   CHECK(!final.failed);
   CHECK(final.len ==
         sizeof("{\"job\":\"j\",\"seq\":7,") - 1 + summary.record_len - 1 + 1);

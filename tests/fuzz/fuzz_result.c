@@ -447,16 +447,18 @@ static void check_finish(const char *job, long long seq,
   size_t i;
 
   /* Not an object's text: refused. */
-  CHECK(result_finish(job, seq, encoded->text, encoded->len - 1, &line) == -1);
-  CHECK(result_finish(job, seq, encoded->text + 1, encoded->len - 1, &line) ==
-        -1);
-  CHECK(result_finish(job, seq, "{", 1, &line) == -1);
-  CHECK(result_finish(job, seq, "", 0, &line) == -1);
+  CHECK(result_finish(job, seq, NULL, 0, encoded->text, encoded->len - 1,
+                      &line) == -1);
+  CHECK(result_finish(job, seq, NULL, 0, encoded->text + 1, encoded->len - 1,
+                      &line) == -1);
+  CHECK(result_finish(job, seq, NULL, 0, "{", 1, &line) == -1);
+  CHECK(result_finish(job, seq, NULL, 0, "", 0, &line) == -1);
   jsonw_reset(&line);
 
   /* Appending after what the writer holds already. */
   jsonw_lit(&line, "x");
-  CHECK(result_finish(job, seq, encoded->text, encoded->len, &line) == 0);
+  CHECK(result_finish(job, seq, NULL, 0, encoded->text, encoded->len, &line) ==
+        0);
   CHECK(!line.failed);
   CHECK(line.len > 2 && line.text[0] == 'x');
   CHECK(line.text[line.len - 1] == '\n');
