@@ -1,6 +1,6 @@
 /* seen_fp.c - the seen-set's false-positive rate, memory and speed.
  *
- *   seen_fp [COUNT]
+ *   seen_fp [COUNT [VARIANT]]
  *
  * Adds COUNT (default 10,000,000) distinct generated URLs to one seen-set,
  * checks that every one of them is then reported seen (a false negative would
@@ -15,7 +15,9 @@
  * The URLs look like a crawl's: http or https, a few thousand hosts, one to
  * four path segments of words, and query strings on some. URL i carries i
  * in decimal as its last path segment, which makes the URLs distinct by
- * construction; the queried ones are numbered from COUNT on. */
+ * construction; the queried ones are numbered from COUNT on. VARIANT
+ * (default 0) changes every URL's host, path words and query, so that runs
+ * with different variants measure different sets of URLs. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -66,9 +68,11 @@ static unsigned draw(uint64_t *bits, unsigned bound)
   return value;
 }
 
+static uint64_t variant;
+
 static size_t make_url(char *url, uint64_t i)
 {
-  uint64_t bits = mix(i + UINT64_C(0x1234567));
+  uint64_t bits = mix(i + UINT64_C(0x1234567) + (variant << 40));
   uint64_t more = mix(bits);
   unsigned host = draw(&bits, HOSTS);
   unsigned segments = 1 + draw(&bits, 4);
@@ -155,10 +159,11 @@ int main(int argc, char **argv)
   double add_ns, has_ns, query_ns, start;
   struct seen *seen;
 
-  if(count <= 0) {
-    fprintf(stderr, "usage: seen_fp [COUNT]\n");
+  if(count <= 0 || count >= (1ll << 40)) {
+    fprintf(stderr, "usage: seen_fp [COUNT [VARIANT]]\n");
     return 2;
   }
+  variant = argc > 2 ? (uint64_t)atoll(argv[2]) : 0;
   seen = seen_new();
   if(seen == NULL) {
     fprintf(stderr, "seen_fp: out of memory\n");

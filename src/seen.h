@@ -12,15 +12,16 @@
  *
  * False positives: a new URL is wrongly taken as seen when some URL of its
  * shard has its fingerprint, so the rate is about n / (4096 * 2^32) = n /
- * 2^44 for n URLs held: 5.7e-7 at 10 million (measured: bench/SEEN.md), and
- * 5.7e-6 at 100 million, under the 1e-5 the seen-set must keep.
+ * 2^44 for n URLs held: 5.7e-7 at 10 million (measured: 5e-7, 5 of 10
+ * million URLs never added; bench/SEEN.md), and 5.7e-6 at 100 million
+ * (measured: 5.5e-6), under the 1e-5 the seen-set must keep.
  *
  * Memory: 4 bytes a slot (and 32 slots of slack a shard), at most 7/8 of
- * the slots used before a shard
- * grows by half, so 4.6 to 6.9 bytes a URL; a shard has no table until its
- * first URL, so an empty set costs 64 KiB and a small job little more. At
- * 10 million URLs every shard sits on the same step of the growth ladder:
- * 54.4 MiB, 5.7 bytes a URL, and it stays there up to about 12.3 million.
+ * the slots used before a shard grows by half, so 4.6 to 6.9 bytes a URL;
+ * a shard has no table until its first URL, so an empty set costs 64 KiB
+ * and a small job little more. At 10 million URLs every shard sits on the
+ * same step of the growth ladder: 54.4 MiB, 5.7 bytes a URL, and it stays
+ * there up to about 12.3 million.
  * malloc adds the holes that the tables freed on growing leave in the heap:
  * a process holding nothing else peaks at 63 MiB of RSS at 10 million
  * (bench/SEEN.md).
