@@ -970,6 +970,103 @@ START_TEST(test_kill_9_ten_times_loses_and_doubles_no_record)
 }
 END_TEST
 
+/* A recursive crawl of the test server's 20,000-page /site/ from /site/0
+ * (every page links to the next): kill -9 of the daemon ten times, and
+ * still one record per page, none lost, none doubled, every seq once. */
+START_TEST(
+    test_kill_9_ten_times_during_a_recursive_crawl_records_each_page_once)
+{
+  enum { PAGES = 20000, KILLS = 10, RESERVE = 2000 };
+  const char *flags[] = { "-t", "1", "-p", "1", "-k", "32", NULL };
+  pid_t orphans[256];
+  size_t orphan_count = 0;
+  struct line_counter counter;
+  char ids[MAX_JOBS][64];
+  unsigned char *fetched;
+  const char *id;
+  char journal[600];
+  char *seed = harness_url(&h, "/site/0");
+  char *line = NULL;
+  json_t *records, *record;
+  struct tally t;
+  size_t index;
+  pid_t pid;
+
+  rng_state = 20261207;
+  write_conf("[spool]\nsync_records = 100\n"
+             "[workers]\nrespawn_backoff_min = 0.01\n");
+  pid = start_daemon(flags, NULL);
+  wait_ready(pid, 1);
+  ck_assert_int_ge(asprintf(&line, "%s\n", seed), 0);
+  harness_drop_job_options(paths.state_dir, "seed.txt", line, strlen(line),
+                           "{\"depth\":100000}");
+  free(line);
+  wait_claimed(1, ids);
+  id = ids[0];
+  snprintf(journal, sizeof(journal), "%s/processing/%s.jsonl", paths.state_dir,
+           id);
+  counter_init(&counter, journal);
+  for(int kill_no = 1; kill_no <= KILLS; kill_no++) {
+    long long now = counter_lines(&counter);
+    long long left = PAGES - RESERVE - now;
+    long long target =
+        now + (long long)((double)left * rng_between(0.01, 0.90));
+    pid_t children[64];
+    size_t child_count;
+
+    if(target <= now)
+      target = now + 1;
+    HARNESS_WAIT_UNTIL(
+        alive(pid) && !is_done(id) && counter_lines(&counter) >= target,
+        WAIT_S, "%lld journaled records before kill %d", target, kill_no);
+    child_count = harness_children(pid, children, 64);
+    for(size_t i = 0; i < child_count && orphan_count < 256; i++)
+      orphans[orphan_count++] = children[i];
+    ck_assert_int_eq(harness_daemon_kill(&h, pid), 128 + SIGKILL);
+    records = harness_read_journal(journal, true);
+    ck_assert_ptr_nonnull(records);
+    tally(records, id, PAGES, &t);
+    ck_assert_msg(t.doubled == 0, "kill %d: %lld seqs have two records",
+                  kill_no, t.doubled);
+    add_worker_pids(records, orphans, &orphan_count, 256);
+    json_decref(records);
+    pid = start_daemon(flags, NULL);
+    wait_ready(pid, kill_no + 1);
+    HARNESS_WAIT_UNTIL(none_running(orphans, orphan_count), WAIT_S,
+                       "the worker processes of killed daemons to exit");
+  }
+  wait_done(id);
+  stop_daemon(pid);
+
+  records = done_records(id);
+  tally(records, id, PAGES, &t);
+  printf("recursive kill -9 runs: %d, pages: %d, records: %lld, lost: %lld, "
+         "doubled: %lld\n",
+         KILLS, PAGES, t.records, t.lost, t.doubled);
+  fflush(stdout);
+  ck_assert_msg(t.records == PAGES && t.lost == 0 && t.doubled == 0,
+                "%lld records, %lld seqs lost, %lld doubled", t.records,
+                t.lost, t.doubled);
+  /* And the seqs are the pages: each /site/N once. */
+  fetched = calloc(PAGES, 1);
+  ck_assert_ptr_nonnull(fetched);
+  json_array_foreach(records, index, record)
+  {
+    const char *url = str(record, "url");
+    long long page;
+
+    ck_assert_msg(strncmp(url, seed, strlen(seed) - 1) == 0, "%s", url);
+    page = strtoll(url + strlen(seed) - 1, NULL, 10);
+    ck_assert_msg(page >= 0 && page < PAGES && !fetched[page],
+                  "%s: out of the site or twice", url);
+    fetched[page] = 1;
+  }
+  free(fetched);
+  free(seed);
+  json_decref(records);
+}
+END_TEST
+
 START_TEST(test_torn_last_journal_line_is_cut_at_start_up)
 {
   enum { URLS = 3000 };
@@ -1611,6 +1708,24 @@ static void add(Suite *suite, const char *name, const TTest *test, int timeout)
   suite_add_tcase(suite, tcase);
 }
 
+static void setup_site(void)
+{
+  harness_start_service_pages(&h, 20000);
+  harness_service_paths(&h, &paths);
+}
+
+/* A test case whose server has a /site/ of 20,000 pages. */
+static void add_site(Suite *suite, const char *name, const TTest *test,
+                     int timeout)
+{
+  TCase *tcase = tcase_create(name);
+
+  tcase_add_unchecked_fixture(tcase, setup_site, teardown);
+  tcase_set_timeout(tcase, timeout);
+  tcase_add_test(tcase, test);
+  suite_add_tcase(suite, tcase);
+}
+
 static Suite *service_suite(void)
 {
   Suite *suite = suite_create("service");
@@ -1632,6 +1747,10 @@ static Suite *service_suite(void)
       test_two_active_jobs_both_progress_before_either_is_done, 60);
   add(suite, "lock", test_second_daemon_on_the_same_state_dir_exits_1, 60);
   add(suite, "kill9", test_kill_9_ten_times_loses_and_doubles_no_record, 120);
+  add_site(
+      suite, "kill9_recursive",
+      test_kill_9_ten_times_during_a_recursive_crawl_records_each_page_once,
+      180);
   add(suite, "torn", test_torn_last_journal_line_is_cut_at_start_up, 60);
   add(suite, "worker_kills",
       test_killed_worker_processes_restart_and_no_record_is_lost, 120);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/xattr.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -86,12 +87,15 @@ static void read_hosts(struct harness *h)
 static void start_server(struct harness *h)
 {
   char hosts[16], hosts_file[512], port_file[512], log[512], robots[512];
-  char site[512];
+  char site[512], pages[32];
   int to_server[2];
   int from_server[2];
   FILE *from;
 
   snprintf(hosts, sizeof(hosts), "%d", h->hosts);
+  /* 10000: the server's own default, said again. */
+  snprintf(pages, sizeof(pages), "--pages=%ld",
+           h->pages > 0 ? h->pages : 10000);
   snprintf(hosts_file, sizeof(hosts_file), "%s/hosts.txt", h->dir);
   snprintf(port_file, sizeof(port_file), "%s/port.txt", h->dir);
   snprintf(log, sizeof(log), "%s/server.log", h->dir);
@@ -112,10 +116,10 @@ static void start_server(struct harness *h)
       execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
             "--quiet", "--hosts", hosts, "--hosts-file", hosts_file,
             "--port-file", port_file, "--log", log, "--robots-dir", robots,
-            "--site-dir", site, (char *)NULL);
+            "--site-dir", site, pages, (char *)NULL);
     else
       execl(binary("TESTSERVER"), "testserver", "--exit-on-stdin-eof",
-            "--quiet", "--site-dir", site, (char *)NULL);
+            "--quiet", "--site-dir", site, pages, (char *)NULL);
     _exit(127);
   }
   close(to_server[0]);
@@ -132,15 +136,22 @@ static void start_server(struct harness *h)
     read_hosts(h);
 }
 
-void harness_start(struct harness *h)
+/* harness_start() with a /site/ of pages (0: the server's default). */
+static void start_with_pages(struct harness *h, long pages)
 {
   const char *tmp = getenv("TMPDIR");
 
   memset(h, 0, sizeof(*h));
+  h->pages = pages;
   snprintf(h->dir, sizeof(h->dir), "%s/crawld-test-XXXXXX",
            tmp != NULL ? tmp : "/tmp");
   ck_assert_ptr_nonnull(mkdtemp(h->dir));
   start_server(h);
+}
+
+void harness_start(struct harness *h)
+{
+  start_with_pages(h, 0);
 }
 
 void harness_start_hosts(struct harness *h, int hosts)
@@ -426,10 +437,15 @@ static void note_daemon(const struct harness *h, char sign, pid_t pid)
   ck_assert_int_eq(fclose(file), 0);
 }
 
+void harness_start_service_pages(struct harness *h, long pages)
+{
+  start_with_pages(h, pages);
+  ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L), 0);
+}
+
 void harness_start_service(struct harness *h)
 {
-  harness_start(h);
-  ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1L, 0L, 0L, 0L), 0);
+  harness_start_service_pages(h, 0);
 }
 
 size_t harness_children(pid_t parent, pid_t *pids, size_t size)
@@ -743,6 +759,13 @@ static void make_dir(const char *path)
 void harness_drop_job(const char *state_dir, const char *name,
                       const void *bytes, size_t len)
 {
+  harness_drop_job_options(state_dir, name, bytes, len, NULL);
+}
+
+void harness_drop_job_options(const char *state_dir, const char *name,
+                              const void *bytes, size_t len,
+                              const char *options)
+{
   char tmp[600];
   char *target;
   int fd;
@@ -758,6 +781,10 @@ void harness_drop_job(const char *state_dir, const char *name,
   ck_assert_msg(write(fd, bytes, len) == (ssize_t)len, "write %s: %s", tmp,
                 strerror(errno));
   ck_assert_int_eq(close(fd), 0);
+  if(options != NULL)
+    ck_assert_msg(
+        setxattr(tmp, "user.crawld.options", options, strlen(options), 0) == 0,
+        "setxattr %s: %s", tmp, strerror(errno));
   ck_assert_int_ge(asprintf(&target, "%s/incoming/%s", state_dir, name), 0);
   ck_assert_msg(rename(tmp, target) == 0, "rename to %s: %s", target,
                 strerror(errno));

@@ -26,6 +26,7 @@ struct harness {
   int port;         /* the evhttp port */
   int raw_port;     /* the misbehaving raw-TCP port */
   int hosts;        /* extra listeners: host i is 127.0.0.(i + 2) */
+  long pages;       /* testserver --pages; 0: its default */
   int host_port[HARNESS_MAX_HOSTS];
 };
 
@@ -100,6 +101,8 @@ json_t *harness_record(const struct crawl_run *run, long long seq);
 
 /* harness_start() plus the above. */
 void harness_start_service(struct harness *h);
+/* The same with a /site/ of that many pages. */
+void harness_start_service_pages(struct harness *h, long pages);
 /* Kills (SIGKILL) and reaps every daemon not stopped yet, reaps orphans
  * that have exited, then harness_stop(). */
 void harness_stop_service(struct harness *h);
@@ -162,6 +165,11 @@ void harness_service_stop(const struct harness *h, pid_t pid, double seconds);
  * STATE_DIR/incoming/name. Creates the directories when they are missing. */
 void harness_drop_job(const char *state_dir, const char *name,
                       const void *bytes, size_t len);
+/* The same with the job's options (a JSON object, crawld(8)) set on the file
+ * before it is renamed in; NULL: none. */
+void harness_drop_job_options(const char *state_dir, const char *name,
+                              const void *bytes, size_t len,
+                              const char *options);
 
 /* A file's bytes, malloc'd and NUL-terminated (*len without the NUL; len
  * may be NULL); NULL when the file does not exist. Fails the test on any
