@@ -330,8 +330,21 @@ static const char *not_text(int fd, char *why, size_t size)
 }
 
 /* Refuses incoming/name: it goes to failed/ID.urls with failed/ID.reason. */
+static bool has_suffix(const char *name, const char *suffix, size_t *stem)
+{
+  size_t len = strlen(name);
+  size_t suffix_len = strlen(suffix);
+
+  if(len <= suffix_len || strcmp(name + len - suffix_len, suffix) != 0)
+    return false;
+  *stem = len - suffix_len;
+  return true;
+}
+
+/* Refuses name into failed/ with the reason; its NAME.options file, when
+ * options_name is not NULL, goes along as failed/ID.options. */
 static int refuse(struct spool *spool, const char *name, const struct stat *st,
-                  const char *reason)
+                  const char *reason, const char *options_name)
 {
   char id[64];
   char reason_name[96];
@@ -343,6 +356,17 @@ static int refuse(struct spool *spool, const char *name, const struct stat *st,
     return 0; /* gone meanwhile: nothing to refuse */
   if(rc < 0)
     return -1;
+  if(options_name != NULL) {
+    char kept[96];
+
+    snprintf(kept, sizeof(kept), "%s.options", id);
+    if(renameat(spool->dir_fds[INCOMING], options_name, spool->dir_fds[FAILED],
+                kept) < 0 &&
+       errno != ENOENT)
+      log_warn("cannot move %s/incoming/%s to failed/%s: %s", spool->state_dir,
+               log_escape(options_name, shown, sizeof(shown)), kept,
+               strerror(errno));
+  }
   log_warn("refused %s/incoming/%s as job %s: %s", spool->state_dir,
            log_escape(name, shown, sizeof(shown)), id, reason);
   snprintf(reason_name, sizeof(reason_name), "%s.reason", id);
@@ -357,10 +381,71 @@ static int refuse(struct spool *spool, const char *name, const struct stat *st,
 
 /* Looks at one entry of incoming/: 1 claimed, 0 left alone or refused, -1
  * fatal. */
+/* NAME.options beside the URL file NAME (crawld(8)): validated, then put
+ * on NAME as its options attribute and made durable there before the file
+ * goes, so that a crash at any point leaves the options on NAME, in the
+ * file, or both (the file then wins again). NULL when there is no such file
+ * or it was attached; else why the job is refused, in why. */
+static const char *attach_options_file(struct spool *spool, int fd,
+                                       const char *options_name, char *why,
+                                       size_t size)
+{
+  char text[SPOOL_OPTIONS_MAX + 1];
+  struct jobopts options;
+  json_error_t error;
+  char *detail = NULL;
+  json_t *root;
+  ssize_t len;
+  int options_fd = openat(spool->dir_fds[INCOMING], options_name,
+                          O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+  if(options_fd < 0 && errno == ENOENT)
+    return NULL;
+  if(options_fd < 0) {
+    snprintf(why, size, "cannot open %s: %s", options_name, strerror(errno));
+    return why;
+  }
+  len = read(options_fd, text, sizeof(text));
+  close(options_fd);
+  if(len < 0 || len > SPOOL_OPTIONS_MAX) {
+    snprintf(why, size, "%s: %s", options_name,
+             len < 0 ? strerror(errno) : "over 4096 bytes");
+    return why;
+  }
+  root = json_loadb(text, (size_t)len, JSON_REJECT_DUPLICATES, &error);
+  jobopts_defaults(&options, true);
+  if(!json_is_object(root) || jobopts_set_json(&options, root, &detail) < 0 ||
+     jobopts_check(&options, &detail) < 0) {
+    snprintf(why, size, "%s: %s", options_name,
+             detail != NULL                          ? detail
+             : !json_is_object(root) && root == NULL ? error.text
+                                                     : "not a JSON object");
+    free(detail);
+    json_decref(root);
+    return why;
+  }
+  json_decref(root);
+  if(fsetxattr(fd, SPOOL_OPTIONS_XATTR, text, (size_t)len, 0) < 0 ||
+     fsync(fd) < 0) {
+    snprintf(why, size, "cannot attach %s to it: %s", options_name,
+             errno == ENOTSUP ? "the file system keeps no user extended "
+                                "attributes"
+                              : strerror(errno));
+    return why;
+  }
+  if(unlinkat(spool->dir_fds[INCOMING], options_name, 0) < 0 ||
+     sync_dir(spool, INCOMING) < 0) {
+    snprintf(why, size, "cannot remove %s: %s", options_name, strerror(errno));
+    return why;
+  }
+  return NULL;
+}
+
 static int consider(struct spool *spool, const char *name,
                     spool_job_fn claimed, void *arg)
 {
-  char why[160];
+  char options_name[300];
+  char why[600];
   char shown[1024];
   const char *reason = NULL;
   struct stat st;
@@ -368,7 +453,10 @@ static int consider(struct spool *spool, const char *name,
   int rc;
   int fd;
 
-  if(name[0] == '.')
+  size_t stem;
+
+  /* A job's options file waits for its URL file. */
+  if(name[0] == '.' || has_suffix(name, ".options", &stem))
     return 0;
   fd = openat(spool->dir_fds[INCOMING], name,
               O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -377,7 +465,7 @@ static int consider(struct spool *spool, const char *name,
   if(fd < 0) {
     snprintf(why, sizeof(why), "cannot open it: %s", strerror(errno));
     memset(&st, 0, sizeof(st));
-    return refuse(spool, name, &st, why);
+    return refuse(spool, name, &st, why, NULL);
   }
   if(fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     close(fd);
@@ -391,9 +479,12 @@ static int consider(struct spool *spool, const char *name,
   else {
     reason = not_text(fd, why, sizeof(why));
   }
+  snprintf(options_name, sizeof(options_name), "%s.options", name);
+  if(reason == NULL)
+    reason = attach_options_file(spool, fd, options_name, why, sizeof(why));
   close(fd);
   if(reason != NULL)
-    return refuse(spool, name, &st, reason);
+    return refuse(spool, name, &st, reason, options_name);
   rc = claim_into(spool, name, PROCESSING, id, sizeof(id));
   if(rc == -1)
     return 0;
@@ -568,17 +659,6 @@ int spool_job_options(const struct spool *spool, const char *job_id,
   }
   json_decref(root);
   return 0;
-}
-
-static bool has_suffix(const char *name, const char *suffix, size_t *stem)
-{
-  size_t len = strlen(name);
-  size_t suffix_len = strlen(suffix);
-
-  if(len <= suffix_len || strcmp(name + len - suffix_len, suffix) != 0)
-    return false;
-  *stem = len - suffix_len;
-  return true;
 }
 
 int spool_recover(struct spool *spool, spool_job_fn found, void *arg)

@@ -17,7 +17,12 @@
  * A job's options, when it has any, are a JSON object in the extended
  * attribute SPOOL_OPTIONS_XATTR of its file, set by the producer before the
  * file is renamed into incoming/: an attribute moves with its file through
- * every rename, so a crash can never part a job from its options. */
+ * every rename, so a crash can never part a job from its options. A
+ * producer without xattr tools writes them to NAME.options in incoming/
+ * before NAME itself: the claim of NAME moves them into the attribute (the
+ * file winning over an attribute already there), then removes the file;
+ * options that do not parse or check refuse the job, the file going to
+ * failed/ID.options beside it. */
 #ifndef CRAWLD_SPOOL_H
 #define CRAWLD_SPOOL_H
 

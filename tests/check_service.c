@@ -689,6 +689,73 @@ START_TEST(test_oversized_and_binary_files_go_to_failed_with_a_reason)
 }
 END_TEST
 
+/* NAME.options beside NAME: the job's options for producers without xattr
+ * tools (crawld(8)); bad options refuse the job with the reason; an
+ * options file alone is left for its URL file. */
+START_TEST(test_an_options_file_gives_its_url_file_the_job_options)
+{
+  static const char good[] = "{\"depth\":1}";
+  static const char bad[] = "{\"depth\":\"two\"}";
+  static const char alone[] = "{\"robots\":false}";
+  char failed[MAX_JOBS][64];
+  char ids[MAX_JOBS][64];
+  json_t *records, *record;
+  size_t index;
+  char *reason;
+  pid_t pid;
+
+  write_conf("");
+  pid = start_daemon(NULL, NULL);
+  wait_ready(pid, 1);
+  harness_drop_job(paths.state_dir, "alone.txt.options", alone,
+                   sizeof(alone) - 1);
+  harness_drop_job(paths.state_dir, "bad.txt.options", bad, sizeof(bad) - 1);
+  drop_urls("bad.txt", 1, "/site/%lld");
+  harness_drop_job(paths.state_dir, "seed.txt.options", good,
+                   sizeof(good) - 1);
+  drop_urls("seed.txt", 1, "/site/%lld");
+  wait_claimed(1, ids);
+  wait_done(ids[0]);
+  /* /site/0 links to /site/1 and /site/3: depth 1 fetches them too. */
+  records = done_records(ids[0]);
+  ck_assert_uint_eq(json_array_size(records), 3);
+  json_array_foreach(records, index, record)
+  {
+    long long seq = num(record, "seq");
+    const char *url = str(record, "url");
+    char *site0 = harness_url(&h, "/site/0");
+    char *site1 = harness_url(&h, "/site/1");
+    char *site3 = harness_url(&h, "/site/3");
+
+    ck_assert_int_eq(num(record, "depth"), seq == 0 ? 0 : 1);
+    if(seq == 0)
+      ck_assert_str_eq(url, site0);
+    else
+      ck_assert_msg(strcmp(url, site1) == 0 || strcmp(url, site3) == 0,
+                    "seq %lld: %s", seq, url);
+    free(site0);
+    free(site1);
+    free(site3);
+  }
+  json_decref(records);
+  ck_assert(
+      !exists(harness_fmt("%s/incoming/seed.txt.options", paths.state_dir)));
+
+  ck_assert_uint_eq(list_ids("failed", failed, MAX_JOBS), 1);
+  reason = harness_read_file(
+      harness_fmt("%s/failed/%s.reason", paths.state_dir, failed[0]), NULL);
+  ck_assert_str_eq(reason,
+                   "bad.txt.options: depth: expected a JSON integer\n");
+  free(reason);
+  ck_assert(
+      exists(harness_fmt("%s/failed/%s.options", paths.state_dir, failed[0])));
+  ck_assert(
+      exists(harness_fmt("%s/incoming/alone.txt.options", paths.state_dir)));
+  ck_assert_uint_eq(claimed_count(), 1);
+  stop_daemon(pid);
+}
+END_TEST
+
 START_TEST(test_hostile_file_names_become_jobs_under_our_own_ids)
 {
   enum { NAMES = 5 };
@@ -1746,6 +1813,8 @@ static Suite *service_suite(void)
   add(suite, "fairness",
       test_two_active_jobs_both_progress_before_either_is_done, 60);
   add(suite, "lock", test_second_daemon_on_the_same_state_dir_exits_1, 60);
+  add(suite, "options_file",
+      test_an_options_file_gives_its_url_file_the_job_options, 60);
   add(suite, "kill9", test_kill_9_ten_times_loses_and_doubles_no_record, 120);
   add_site(
       suite, "kill9_recursive",
