@@ -529,6 +529,7 @@ static void enqueue(struct frontier *frontier, struct job_slot *slot,
                                  .url = task->url,
                                  .url_len = strlen(task->url),
                                  .depth = task->depth,
+                                 .links = task->links,
                                  .via = task->via,
                                  .via_len = task->via != NULL
                                                 ? strlen(task->via)
@@ -677,6 +678,7 @@ static struct task *unspill(struct frontier *frontier, struct host *host,
   task->attempt = entry.attempt;
   task->seq = entry.seq;
   task->depth = entry.depth;
+  task->links = entry.links;
   task->via = entry.via;
   task->job_slot = (int)entry.job_slot;
   task->job = slot->job;

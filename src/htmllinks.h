@@ -18,7 +18,10 @@
  *   meta name=robots               "nofollow" or "none": the page's links
  *                                  are counted, none followed
  * A body cut short (a size cap, a broken transfer) gives the links before
- * the cut. */
+ * the cut. On broken markup (an attribute value left open, say) what the
+ * push parser recovers can depend on where the network cut the pieces:
+ * libxml2's doing, found by tests/fuzz/fuzz_links; well-formed pages give
+ * the same links however they arrive. */
 #ifndef CRAWLD_HTMLLINKS_H
 #define CRAWLD_HTMLLINKS_H
 

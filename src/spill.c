@@ -21,6 +21,7 @@ struct spill_header {
   uint16_t url_len;
   int32_t depth;
   uint16_t via_len;
+  uint16_t links; /* 1: the task's links flag */
 };
 
 struct spill {
@@ -110,6 +111,7 @@ int spill_push(struct spill *spill, struct spill_chain *chain,
   header.url_len = (uint16_t)entry->url_len;
   header.depth = entry->depth;
   header.via_len = (uint16_t)via_len;
+  header.links = entry->links;
   if(write_all(spill->fd, &header, sizeof(header), at) < 0 ||
      write_all(spill->fd, entry->url, entry->url_len, url_at) < 0 ||
      (via_len > 0 && write_all(spill->fd, entry->via, entry->via_len,
@@ -156,6 +158,7 @@ int spill_pop(struct spill *spill, struct spill_chain *chain,
   entry->url[header.url_len] = '\0';
   entry->url_len = header.url_len;
   entry->depth = header.depth;
+  entry->links = header.links != 0;
   entry->via_len = header.via_len > 0 ? (size_t)header.via_len - 1 : 0;
   if(entry->via != NULL)
     entry->via[entry->via_len] = '\0';

@@ -11,6 +11,7 @@
 #ifndef CRAWLD_SPILL_H
 #define CRAWLD_SPILL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -29,7 +30,8 @@ struct spill_entry {
   char *url; /* malloc'd; the caller frees */
   size_t url_len;
   int depth;
-  char *via; /* malloc'd, or NULL; the caller frees */
+  bool links; /* task.h's: the worker sends the page's links up */
+  char *via;  /* malloc'd, or NULL; the caller frees */
   size_t via_len;
 };
 

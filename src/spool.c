@@ -399,7 +399,8 @@ static const char *attach_options_file(struct spool *spool, int fd,
   int options_fd = openat(spool->dir_fds[INCOMING], options_name,
                           O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
-  if(options_fd < 0 && errno == ENOENT)
+  /* A name too long to have ".options" added can have no options file. */
+  if(options_fd < 0 && (errno == ENOENT || errno == ENAMETOOLONG))
     return NULL;
   if(options_fd < 0) {
     snprintf(why, size, "cannot open %s: %s", options_name, strerror(errno));

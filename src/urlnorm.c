@@ -97,7 +97,7 @@ static bool scheme_allowed(const char *href)
 
 /* Lower case, and punycode for a host with non-ASCII bytes (libidn2's
  * locale-independent call: libcurl's own depends on the locale). */
-static enum urlnorm_drop fix_host(CURLU *url)
+static enum urlnorm_drop fix_host(CURLU *url, bool *converted)
 {
   char *host = NULL;
   char *ascii = NULL;
@@ -120,6 +120,7 @@ static enum urlnorm_drop fix_host(CURLU *url)
       changed = true;
     }
   }
+  *converted = ascii != NULL;
   if((ascii != NULL || changed) &&
      curl_url_set(url, CURLUPART_HOST, ascii != NULL ? ascii : host, 0) !=
          CURLUE_OK)
@@ -195,6 +196,7 @@ static enum urlnorm_drop finish(CURLU *url, char *out, size_t size,
 {
   char *scheme = NULL;
   char *text = NULL;
+  bool converted = false;
   enum urlnorm_drop drop;
 
   if(curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
@@ -205,7 +207,7 @@ static enum urlnorm_drop finish(CURLU *url, char *out, size_t size,
   curl_free(scheme);
   if(drop != URLNORM_OK)
     return drop;
-  drop = fix_host(url);
+  drop = fix_host(url, &converted);
   if(drop != URLNORM_OK)
     return drop;
   if(curl_url_set(url, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
@@ -218,6 +220,15 @@ static enum urlnorm_drop finish(CURLU *url, char *out, size_t size,
              ? URLNORM_TOO_LONG
              : fix_escapes(text, out, size, out_len);
   curl_free(text);
+  /* IDNA mapping can make a host libcurl reads otherwise ("\u00b3" is
+   * "3", an IPv4 address): once more, so that the result is its own
+   * normal form. */
+  if(drop == URLNORM_OK && converted) {
+    char first[URLNORM_MAX_BYTES + 1];
+
+    memcpy(first, out, strlen(out) + 1);
+    drop = urlnorm_url(first, out, size, out_len);
+  }
   return drop;
 }
 
@@ -226,6 +237,7 @@ static enum urlnorm_drop resolve_into(CURLU *url, const char *href, size_t len,
                                       char *out, size_t size, size_t *out_len)
 {
   char clean[URLNORM_MAX_BYTES + 1];
+  char escaped[URLNORM_MAX_BYTES + 1];
   enum urlnorm_drop drop = clean_href(href, len, clean);
 
   if(drop != URLNORM_OK)
@@ -236,8 +248,13 @@ static enum urlnorm_drop resolve_into(CURLU *url, const char *href, size_t len,
     return finish(url, out, size, out_len);
   if(!scheme_allowed(clean))
     return URLNORM_SCHEME;
-  /* CURLU_URLENCODE: spaces and bytes above 0x7e get escaped. */
-  if(curl_url_set(url, CURLUPART_URL, clean, CURLU_URLENCODE) != CURLUE_OK)
+  /* Escapes in one spelling before parsing too, so that "%2e" is a dot
+   * segment as the URL standard has it; CURLU_URLENCODE then escapes
+   * spaces and bytes above 0x7e. */
+  drop = fix_escapes(clean, escaped, sizeof(escaped), NULL);
+  if(drop != URLNORM_OK)
+    return drop;
+  if(curl_url_set(url, CURLUPART_URL, escaped, CURLU_URLENCODE) != CURLUE_OK)
     return URLNORM_REFUSED;
   return finish(url, out, size, out_len);
 }

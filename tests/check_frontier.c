@@ -13,6 +13,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,9 @@ static void teardown(void)
 /* Writes job number index's URL file from lines and opens it, then starts
  * the frontier with opts if it does not run yet and adds the job, obeying
  * robots.txt if robots. */
+/* Job options add_job_robots applies, when not NULL. */
+static const struct jobopts *job_options;
+
 static void add_job_robots(int index, const char *lines, bool robots)
 {
   static const struct frontier_calls calls = { on_commit, on_wake, NULL };
@@ -100,6 +104,15 @@ static void add_job_robots(int index, const char *lines, bool robots)
   fclose(file);
   jobs[index] = job_open(name, path, sink, NULL, base, on_wake, NULL, &cause);
   ck_assert_msg(jobs[index] != NULL, "job_open: %s", cause);
+  if(job_options != NULL) {
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    ck_assert_int_ge(dir_fd, 0);
+    ck_assert_msg(job_apply_options(jobs[index], job_options, path, dir_fd,
+                                    NULL, &cause) == 0,
+                  "job_apply_options: %s", cause);
+    close(dir_fd);
+  }
   if(frontier == NULL) {
     frontier = frontier_new(base, &opts, dir, &calls, &cause);
     ck_assert_msg(frontier != NULL, "frontier_new: %s", cause);
@@ -458,6 +471,39 @@ START_TEST(test_spill_lets_other_hosts_pass_a_throttled_one)
 }
 END_TEST
 
+/* A task of a job that follows links keeps its links flag through the
+ * spill, or its page's links would be lost. */
+START_TEST(test_spilled_tasks_keep_their_links_flag)
+{
+  enum { BIG = FRONTIER_READAHEAD * 2, BUSY_CALLS = 8 };
+  char *big = host_lines(2, 0, BIG);
+  struct jobopts options;
+  struct frontier_counts counts;
+  struct task *task;
+  int count = 0;
+
+  jobopts_defaults(&options, false);
+  options.record_links = true;
+  job_options = &options;
+  opts.per_host = 1;
+  add_job(0, big);
+  job_options = NULL;
+  task = frontier_next(frontier);
+  for(int i = 0; i < BUSY_CALLS; i++)
+    ck_assert_ptr_null(frontier_next(frontier));
+  frontier_counts(frontier, &counts);
+  ck_assert_int_gt(counts.spilled, 0);
+  while(task != NULL) {
+    ck_assert_msg(task->links, "task %d lost its links flag", count);
+    count++;
+    answer_ok(task);
+    task = frontier_next(frontier);
+  }
+  ck_assert_int_eq(count, BIG);
+  free(big);
+}
+END_TEST
+
 /* A host busy long enough to have URLs spilled gets them back before any
  * further line is read once it may start again: the rest of the file stays
  * in memory instead of all going through the disk to keep the host's
@@ -701,6 +747,7 @@ static Suite *frontier_suite(void)
   tcase_set_timeout(memory, 60);
   tcase_add_test(memory, test_spill_lets_other_hosts_pass_a_throttled_one);
   tcase_add_test(memory, test_spill_drains_once_the_host_may_start);
+  tcase_add_test(memory, test_spilled_tasks_keep_their_links_flag);
   tcase_add_test(memory, test_unnameable_host_gets_a_record);
   suite_add_tcase(suite, memory);
   return suite;

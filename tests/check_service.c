@@ -808,11 +808,13 @@ START_TEST(test_hostile_file_names_become_jobs_under_our_own_ids)
   stop_daemon(pid);
   /* Nothing anywhere but where it belongs: the test directory holds the
    * config, the log, the state and runtime directories (and the harness's
-   * own list of daemons); the state directory its own five entries. */
-  ck_assert_uint_eq(dir_size(h.dir), 5);
+   * own list of daemons and the test server's site directory); the state
+   * directory its own five entries. */
+  ck_assert_uint_eq(dir_size(h.dir), 6);
   ck_assert(exists(paths.conf_path) && exists(paths.log_path) &&
             exists(paths.state_dir) && exists(paths.runtime_dir) &&
-            exists(harness_fmt("%s/.daemons", h.dir)));
+            exists(harness_fmt("%s/.daemons", h.dir)) &&
+            exists(harness_fmt("%s/site", h.dir)));
   ck_assert_uint_eq(dir_size(paths.runtime_dir), 0);
   ck_assert_uint_eq(dir_size(paths.state_dir), 5);
   ck_assert(exists(harness_fmt("%s/crawld.lock", paths.state_dir)));

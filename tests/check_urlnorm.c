@@ -90,6 +90,9 @@ static const struct vector vectors[] = {
   OK("http://h/", "/a%2fb%3F%3d", "http://h/a%2Fb%3F%3D"),
   OK("http://h/", "/a?q=%7e%2b", "http://h/a?q=~%2B"),
   OK("http://h/", "/100%", "http://h/100%25"),
+  /* an escaped dot is a dot segment (the URL standard) */
+  OK("http://h/a/b/", "%2e%2E/c", "http://h/a/c"),
+  OK("http://h/a/b/", "%2e", "http://h/a/b/"),
   OK("http://h/", "/a%zz", "http://h/a%25zz"),
   OK("http://h/", "/a b/c d", "http://h/a%20b/c%20d"),
   OK("http://h/", "/caf\xc3\xa9", "http://h/caf%C3%A9"),
@@ -100,6 +103,8 @@ static const struct vector vectors[] = {
      "http://xn--bcher-kva.example/x"),
   OK("http://h/", "http://XN--BCHER-KVA.example/",
      "http://xn--bcher-kva.example/"),
+  /* IDNA maps superscript three to "3", which is an IPv4 address */
+  OK("http://h/", "http://\xc2\xb3/", "http://0.0.0.3/"),
   /* whitespace as browsers take it */
   OK("http://h/d/", "  page.html\t ", "http://h/d/page.html"),
   OK("http://h/d/", "pa\nge\t.html", "http://h/d/page.html"),
