@@ -16,6 +16,7 @@ struct htmllinks {
   htmlSAXHandler sax;
   htmlParserCtxtPtr context; /* the page's; NULL between pages */
   struct pagelinks *sink;
+  size_t fed;    /* bytes of the page given to the parser */
   bool based;    /* a <base href> was taken */
   bool nofollow; /* meta robots said so */
 };
@@ -129,6 +130,7 @@ int htmllinks_start(struct htmllinks *parser, struct pagelinks *sink)
   if(parser->context != NULL)
     htmlFreeParserCtxt(parser->context);
   parser->sink = sink;
+  parser->fed = 0;
   parser->based = false;
   parser->nofollow = false;
   parser->context = htmlCreatePushParserCtxt(&parser->sax, parser, NULL, 0,
@@ -144,6 +146,9 @@ int htmllinks_start(struct htmllinks *parser, struct pagelinks *sink)
 
 void htmllinks_feed(struct htmllinks *parser, const char *data, size_t len)
 {
+  if(len > HTMLLINKS_MAX_BYTES - parser->fed)
+    len = HTMLLINKS_MAX_BYTES - parser->fed;
+  parser->fed += len;
   /* libxml2 takes an int: a larger piece goes in parts. */
   while(parser->context != NULL && len > 0) {
     int piece = len > 1 << 20 ? 1 << 20 : (int)len;

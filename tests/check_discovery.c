@@ -355,7 +355,7 @@ START_TEST(test_urls_robots_txt_denies_get_their_record_and_no_fetch)
   static const char *const args[] = { "--depth", "10", NULL };
   struct crawl_run run;
   json_t *c;
-  char *log;
+  char *log_path, *log;
 
   write_site();
   free(harness_write(&h, "robots/127.0.0.1",
@@ -368,9 +368,11 @@ START_TEST(test_urls_robots_txt_denies_get_their_record_and_no_fetch)
       json_string_value(json_object_get(json_object_get(c, "error"), "code")),
       "robots_denied");
   ck_assert(json_is_null(json_object_get(c, "links")));
-  log = harness_read_text(harness_server_log(&h));
+  log_path = harness_server_log(&h);
+  log = harness_read_text(log_path);
   ck_assert_ptr_null(strstr(log, "/files/dir/"));
   free(log);
+  free(log_path);
   crawl_run_free(&run);
 }
 END_TEST
