@@ -15,8 +15,7 @@
 #include <openssl/evp.h>
 
 #include "fetch.h"
-#include "html.h"
-#include "htmllinks.h"
+#include "htmlpage.h"
 #include "pagelinks.h"
 #include "proto.h"
 
@@ -29,9 +28,7 @@ struct fetch {
   bool robots; /* a robots.txt fetch: its body is kept and sent up */
   bool links;  /* the job follows links: they are sent up, redirects not
                   followed */
-  struct pagelinks *page_links;  /* made at the first such task */
-  struct htmllinks *link_parser; /* made at the first such HTML page */
-  bool parsing_links;            /* this body is HTML whose links count */
+  struct pagelinks *page_links; /* made at the first such task */
   char *url;
   int64_t max_body_bytes; /* this transfer's cap */
   int64_t policy_max_body_bytes;
@@ -48,9 +45,8 @@ struct fetch {
   /* Fetched once: naming EVP_sha256() at each EVP_DigestInit_ex() makes
    * OpenSSL 3 look the algorithm up again, behind a lock, every page. */
   EVP_MD *sha256_md;
-  struct html_extract *html; /* kept from the first HTML body on */
-  bool scanning;  /* the body is HTML: html holds its title and text */
-  bool html_done; /* title and snippet found: the rest needs no scanning */
+  struct htmlpage *page; /* kept from the first HTML body on */
+  bool scanning;         /* the body is HTML, which page reads */
   char error_text[CURL_ERROR_SIZE];
 };
 
@@ -124,17 +120,14 @@ static void start_body(struct fetch *fetch)
   curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &content_type);
   if(!is_html(content_type))
     return;
-  if(fetch->links && fetch->link_parser == NULL)
-    fetch->link_parser = htmllinks_new();
-  /* Without memory for the parser the page is recorded, its links not. */
-  fetch->parsing_links =
-      fetch->links && fetch->link_parser != NULL &&
-      htmllinks_start(fetch->link_parser, fetch->page_links) == 0;
-  if(fetch->html != NULL)
-    html_extract_reset(fetch->html);
-  else
-    fetch->html = html_extract_new();
-  fetch->scanning = fetch->html != NULL;
+  /* Without memory for the parser the page is recorded without its title,
+   * text and links. */
+  if(fetch->page == NULL)
+    fetch->page = htmlpage_new();
+  fetch->scanning =
+      fetch->page != NULL &&
+      htmlpage_start(fetch->page, fetch->links ? fetch->page_links : NULL) ==
+          0;
 }
 
 /* --cpu-work: the per-page processing a real crawler does (parsing,
@@ -144,12 +137,13 @@ static void burn_cpu(const struct fetch *fetch, const char *data, size_t len)
 {
   for(int pass = 0; pass < fetch->cpu_work; pass++) {
     unsigned char digest[EVP_MAX_MD_SIZE];
-    struct html_extract *scan = html_extract_new();
+    struct htmlpage *scan = htmlpage_new();
 
-    if(scan != NULL) {
-      html_extract_feed(scan, data, len);
-      html_extract_free(scan);
+    if(scan != NULL && htmlpage_start(scan, NULL) == 0) {
+      htmlpage_feed(scan, data, len);
+      htmlpage_finish(scan);
     }
+    htmlpage_free(scan);
     EVP_Digest(data, len, digest, NULL, fetch->sha256_md, NULL);
   }
 }
@@ -177,12 +171,8 @@ static size_t on_body(char *data, size_t size, size_t count, void *userdata)
   }
   EVP_DigestUpdate(fetch->sha256, data, kept);
   burn_cpu(fetch, data, kept);
-  if(fetch->scanning && !fetch->html_done) {
-    html_extract_feed(fetch->html, data, kept);
-    fetch->html_done = html_extract_done(fetch->html);
-  }
-  if(fetch->parsing_links)
-    htmllinks_feed(fetch->link_parser, data, kept);
+  if(fetch->scanning)
+    htmlpage_feed(fetch->page, data, kept);
   /* Returning less than len makes libcurl stop with CURLE_WRITE_ERROR. */
   return fetch->truncated ? kept : len;
 }
@@ -349,8 +339,6 @@ int fetch_start(struct fetch *fetch, uint64_t task_id, const char *url,
   fetch->truncated = false;
   fetch->body_started = false;
   fetch->scanning = false;
-  fetch->html_done = false;
-  fetch->parsing_links = false;
   return 0;
 }
 
@@ -396,8 +384,7 @@ void fetch_free(struct fetch *fetch)
     curl_easy_cleanup(fetch->easy);
   EVP_MD_CTX_free(fetch->sha256);
   EVP_MD_free(fetch->sha256_md);
-  html_extract_free(fetch->html);
-  htmllinks_free(fetch->link_parser);
+  htmlpage_free(fetch->page);
   pagelinks_free(fetch->page_links);
   free(fetch->body);
   free(fetch->url);
@@ -475,8 +462,6 @@ static void add_links(struct fetch *fetch, struct result_record *record)
   struct pagelinks *links = fetch->page_links;
   char *location = NULL;
 
-  if(fetch->parsing_links)
-    htmllinks_finish(fetch->link_parser);
   if(record->status >= 300 && record->status < 400 &&
      curl_easy_getinfo(fetch->easy, CURLINFO_REDIRECT_URL, &location) ==
          CURLE_OK &&
@@ -519,8 +504,10 @@ void fetch_finish(struct fetch *fetch, CURLcode result,
     record.http_version = http_version_name(http_version);
   }
   if(fetch->scanning) {
-    record.title = html_extract_title(fetch->html, &record.title_len);
-    record.snippet = html_extract_snippet(fetch->html, &record.snippet_len);
+    htmlpage_finish(fetch->page);
+    record.title = htmlpage_title(fetch->page, &record.title_len);
+    record.snippet = htmlpage_snippet(fetch->page, &record.snippet_len);
+    record.text_repaired = htmlpage_repaired(fetch->page);
   }
 
   if(fetch->denied[0] != '\0' && result == CURLE_COULDNT_CONNECT) {

@@ -1,7 +1,7 @@
 /* pagelinks.h - the links of one page as they travel to the supervisor:
  * resolved against the page's base, normalised (urlnorm.h), each once.
  *
- * The worker feeds every link its parser finds (html.h) and a redirect's
+ * The worker feeds every link its parser finds (htmlpage.h) and a redirect's
  * target; the result line carries what this holds (proto.h). A link that
  * urlnorm refuses, or one that could not travel without escapes (a '"' or
  * '\' left in it), is counted as dropped; memory is bounded by

@@ -187,6 +187,7 @@ void result_encode(const struct result_record *record, struct jsonw *out)
   jsonw_uint(out, record->bytes);
   jsonw_lit(out, ",\"truncated\":");
   jsonw_bool(out, record->truncated);
+  repaired = repaired || record->text_repaired;
   jsonw_lit(out, ",\"title\":");
   clean_string(out, record->title, record->title_len, RESULT_TITLE_CHARS,
                &repaired);

@@ -78,10 +78,11 @@ struct result_record {
   const char *content_type;
   uint64_t bytes;    /* decoded body bytes received (kept) */
   bool truncated;    /* body cut at max_body_bytes */
-  const char *title; /* raw bytes */
+  const char *title; /* htmlpage.h: UTF-8, sanitised again */
   size_t title_len;
-  const char *snippet; /* raw bytes */
+  const char *snippet;
   size_t snippet_len;
+  bool text_repaired; /* title or snippet had invalid bytes, replaced */
   const char
       *sha256; /* lowercase hex of the kept body; NULL when no response */
   long redirects;

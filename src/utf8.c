@@ -110,6 +110,41 @@ char *utf8_sanitize(const char *src, size_t len, size_t max_chars,
   return out;
 }
 
+size_t utf8_repair(const char *src, size_t len, char *dst, bool final,
+                   size_t *consumed, bool *repaired)
+{
+  const unsigned char *s = (const unsigned char *)src;
+  size_t pos = 0;
+  size_t olen = 0;
+
+  while(pos < len) {
+    size_t n;
+
+    /* ASCII without NUL, nearly all of a page, byte by byte */
+    if(s[pos] - 1u < 0x7Fu) {
+      dst[olen++] = (char)s[pos++];
+      continue;
+    }
+    if(utf8_next(s + pos, len - pos, &n)) {
+      memcpy(dst + olen, s + pos, n);
+      olen += n;
+    }
+    else if(!final && pos + n == len && s[pos] >= 0xC2 && s[pos] <= 0xF4) {
+      break; /* a lead byte and what came of its tail: the rest may follow */
+    }
+    else {
+      memcpy(dst + olen, REPLACEMENT_CHAR, REPLACEMENT_LEN);
+      olen += REPLACEMENT_LEN;
+      if(repaired)
+        *repaired = true;
+    }
+    pos += n;
+  }
+  if(consumed)
+    *consumed = pos;
+  return olen;
+}
+
 bool utf8_valid(const char *src, size_t len)
 {
   const unsigned char *s = (const unsigned char *)src;

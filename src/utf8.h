@@ -32,6 +32,16 @@
 char *utf8_sanitize(const char *src, size_t len, size_t max_chars,
                     size_t *out_len, bool *repaired);
 
+/*
+ * The same repair for a stream: copies src[0..len) to dst, which has room
+ * for 3 * len bytes, and returns the bytes written. When more is to come
+ * (final false) a character cut short at the end of src is not copied:
+ * *consumed, if not NULL, says how far src was taken, and the caller gives
+ * the rest again in front of the next piece. *repaired as above.
+ */
+size_t utf8_repair(const char *src, size_t len, char *dst, bool final,
+                   size_t *consumed, bool *repaired);
+
 /* True when src[0..len) is valid UTF-8 (same rules) with no NUL byte. */
 bool utf8_valid(const char *src, size_t len);
 

@@ -213,6 +213,63 @@ START_TEST(test_valid_rejects_nul)
 }
 END_TEST
 
+/* The stream gives what utf8_sanitize gives the whole, wherever it is
+ * cut: a character cut short waits for the next piece. */
+START_TEST(test_repair_in_pieces_matches_sanitize)
+{
+  static const char in[] = "a\xE2\x82\xAC\xF0\x9F\x98\x80\xC3\x28\xED\xA0"
+                           "\x80\xC0\xAF\x80 \xE2\x82";
+  size_t in_len = sizeof(in) - 1;
+  bool whole_repaired = false;
+  size_t want_len;
+  char *want = utf8_sanitize(in, in_len, 0, &want_len, &whole_repaired);
+
+  ck_assert_ptr_nonnull(want);
+  for(size_t cut = 0; cut <= in_len; cut++) {
+    char out[3 * sizeof(in) + 8];
+    char rest[sizeof(in)];
+    size_t consumed;
+    size_t len;
+    bool repaired = false;
+
+    len = utf8_repair(in, cut, out, false, &consumed, &repaired);
+    ck_assert_uint_ge(consumed + 3, cut); /* at most a lead and two more */
+    memcpy(rest, in + consumed, in_len - consumed);
+    len += utf8_repair(rest, in_len - consumed, out + len, true, &consumed,
+                       &repaired);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_mem_eq(out, want, len);
+    ck_assert(repaired == whole_repaired);
+  }
+  free(want);
+}
+END_TEST
+
+START_TEST(test_repair_holds_only_a_character_that_may_go_on)
+{
+  char out[16];
+  size_t consumed;
+  bool repaired = false;
+
+  /* A lead byte and one of its tail: it may go on. */
+  ck_assert_uint_eq(
+      utf8_repair("x\xE2\x82", 3, out, false, &consumed, &repaired), 1);
+  ck_assert_uint_eq(consumed, 1);
+  ck_assert(!repaired);
+  /* A byte that never leads, and one that leads nothing valid here. */
+  ck_assert_uint_eq(utf8_repair("x\xFF", 2, out, false, &consumed, &repaired),
+                    4);
+  ck_assert_uint_eq(consumed, 2);
+  ck_assert(repaired);
+  ck_assert_uint_eq(utf8_repair("\xC0", 1, out, false, &consumed, NULL), 3);
+  ck_assert_uint_eq(consumed, 1);
+  /* At the end, a character cut short is a repair. */
+  ck_assert_uint_eq(utf8_repair("\xE2\x82", 2, out, true, &consumed, NULL), 3);
+  ck_assert_mem_eq(out, "\xEF\xBF\xBD", 3);
+  ck_assert_uint_eq(consumed, 2);
+}
+END_TEST
+
 static Suite *utf8_suite(void)
 {
   Suite *s = suite_create("utf8");
@@ -239,6 +296,8 @@ static Suite *utf8_suite(void)
   tcase_add_test(sanitize, test_max_chars_stops_before_later_damage);
   tcase_add_test(sanitize, test_repaired_flag_left_untouched_when_clean);
   tcase_add_test(sanitize, test_optional_outputs_may_be_null);
+  tcase_add_test(sanitize, test_repair_in_pieces_matches_sanitize);
+  tcase_add_test(sanitize, test_repair_holds_only_a_character_that_may_go_on);
   suite_add_tcase(s, sanitize);
 
   tcase_add_test(valid, test_valid_accepts_well_formed_text);
