@@ -641,6 +641,8 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	echo
 	echo "Written by \`make bench-tools\` (bench/tools.sh) on $(date -u +%Y-%m-%dT%H:%MZ); it took $(calc "$finished - $started" | cut -d. -f1) s."
 	echo "Every figure is the median of $RUNS runs on this machine; every server ran on 127.0.0.1."
+	echo "Recursive crawls (crawld, wget2 --recursive and Scrapy following a site's links) are in"
+	echo "[RECURSIVE.md](RECURSIVE.md), written by \`make bench-recursive\`."
 	echo
 	echo "## Machine"
 	echo
