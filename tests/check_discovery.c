@@ -301,6 +301,83 @@ START_TEST(test_prefix_scope_stays_under_the_seed_directory)
 }
 END_TEST
 
+/* "http://HOST:PORT/files/dom/" + path: curl takes any name under
+ * localhost for the loopback address without asking DNS, and libpsl (no
+ * rule for localhost: "*" makes it a public suffix) makes x.localhost the
+ * registrable domain of every name under it. */
+static const char *dom_url(const char *host, const char *path)
+{
+  static char urls[8][512];
+  static int next;
+  char *url = urls[next++ % 8];
+
+  snprintf(url, sizeof(urls[0]), "http://%s:%d/files/dom/%s", host, h.port,
+           path);
+  return url;
+}
+
+/* The registrable domain of the seed, whatever its host: a.x.localhost's
+ * links to b.x.localhost and x.localhost are in, those to y.localhost,
+ * localhost (a public suffix) and 127.0.0.1 are not. */
+START_TEST(test_domain_scope_takes_the_registrable_domain_of_the_seed)
+{
+  static const char *const domain[] = { "--depth",         "10",
+                                        "--scope",         "domain",
+                                        "--ignore-robots", NULL };
+  static const char *const host[] = { "--depth", "10", "--ignore-robots",
+                                      NULL };
+  const char *expected[4];
+  struct crawl_run run;
+  char *line = NULL;
+
+  page_fmt("dom/index.html",
+           "<title>dom</title><a href=\"%s\">sibling</a>"
+           "<a href=\"%s\">the domain itself</a><a href=\"%s\">other</a>"
+           "<a href=\"%s\">suffix</a><a href=\"%s\">address</a>",
+           dom_url("b.x.localhost", "b.html"),
+           dom_url("x.localhost", "x.html"),
+           dom_url("c.y.localhost", "y.html"), dom_url("localhost", "l.html"),
+           dom_url("127.0.0.1", "i.html"));
+  page("dom/b.html", "<title>b</title><a href=\"b2.html\">b2</a>"
+                     "<a href=\"http://B.X.LOCALHOST:1/x\">other port</a>");
+  plain("dom/b2.html");
+  plain("dom/x.html");
+  plain("dom/y.html");
+  plain("dom/l.html");
+  plain("dom/i.html");
+  ck_assert_int_ge(
+      asprintf(&line, "%s\n", dom_url("a.x.localhost", "index.html")), 0);
+  free(harness_write(&h, "urls.txt", line, strlen(line)));
+  free(line);
+
+  harness_crawl(&h, "urls.txt", domain, &run);
+  ck_assert_msg(run.exit_status == 0, "%s", run.log);
+  expected[0] = dom_url("a.x.localhost", "index.html");
+  expected[1] = dom_url("b.x.localhost", "b.html");
+  expected[2] = dom_url("x.localhost", "x.html");
+  expected[3] = dom_url("b.x.localhost", "b2.html");
+  /* ...and the other port of b.x.localhost: in the domain, and refused. */
+  ck_assert_uint_eq(json_array_size(run.records), 5);
+  for(size_t i = 0; i < 4; i++) {
+    json_t *record = record_of(&run, expected[i]);
+
+    ck_assert_int_eq(json_integer_value(json_object_get(record, "status")),
+                     200);
+  }
+  ck_assert(json_is_false(
+      json_object_get(record_of(&run, "http://b.x.localhost:1/x"), "ok")));
+  ck_assert_int_eq(links_field(record_of(&run, expected[0]), "in_scope"), 2);
+  crawl_run_free(&run);
+
+  /* Host scope from the same seed: its own host only. */
+  harness_crawl(&h, "urls.txt", host, &run);
+  ck_assert_msg(run.exit_status == 0, "%s", run.log);
+  ck_assert_uint_eq(json_array_size(run.records), 1);
+  ck_assert_int_eq(links_field(record_of(&run, expected[0]), "in_scope"), 0);
+  crawl_run_free(&run);
+}
+END_TEST
+
 START_TEST(test_depth_limits_how_far_links_are_followed)
 {
   static const char *const args[] = { "--depth", "1", "--ignore-robots",
@@ -439,6 +516,8 @@ static Suite *discovery_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_host_scope_fetches_every_linked_page_once);
   tcase_add_test(tc, test_prefix_scope_stays_under_the_seed_directory);
+  tcase_add_test(tc,
+                 test_domain_scope_takes_the_registrable_domain_of_the_seed);
   tcase_add_test(tc, test_depth_limits_how_far_links_are_followed);
   tcase_add_test(tc, test_max_pages_ends_the_job_and_counts_the_unvisited);
   tcase_add_test(tc,
