@@ -524,7 +524,17 @@ long long job_unvisited(struct job *job)
 
   if(job->max_pages == 0 || job->counts.records < job->max_pages)
     return -1;
-  unvisited = job->follow != NULL ? discovered_unread(job->follow->found) : 0;
+  unvisited = 0;
+  /* Entries already recorded before a restart lie anywhere past where
+   * reading got to again, so each is looked up, as the lines are. */
+  if(job->follow != NULL) {
+    struct discovered_entry entry;
+
+    while(discovered_next(job->follow->found, &entry)) {
+      if(!recorded(job, entry.seq))
+        unvisited++;
+    }
+  }
   while(!job->input_done &&
         (kind = urlfile_next(job->input, &line)) != URLFILE_EOF &&
         kind != URLFILE_ERROR && kind != URLFILE_AGAIN) {
