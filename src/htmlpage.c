@@ -2,6 +2,7 @@
  * htmlpage.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,8 +16,8 @@
 #include "utf8.h"
 
 #define FFFD "\xEF\xBF\xBD"
-/* A tail after the last '<' that waits for the next piece, at most. */
-#define HOLD_MAX 64
+/* An unfinished tag that waits for the next piece, at most. */
+#define HOLD_MAX (16 * 1024)
 /* Bytes read at a time when only title and snippet are wanted. */
 #define TEXT_SLICE 1024
 /* An incomplete UTF-8 character that waits, at most. */
@@ -40,9 +41,9 @@ struct htmlpage {
   size_t taken;              /* bytes of the page taken, at most the cap */
   char partial[PARTIAL_MAX]; /* a character cut between two pieces */
   size_t partial_len;
-  char held[HOLD_MAX]; /* repaired bytes from the last '<' on */
-  size_t held_len;
-  char *work; /* what a piece becomes before libxml2 takes it */
+  char *work;      /* what a piece becomes before libxml2 takes it; between
+                     pieces it starts with the tag that waits */
+  size_t held_len; /* bytes of that tag */
   size_t work_size;
   bool repaired; /* the page had bytes that became U+FFFD */
   bool based;    /* a <base href> was taken */
@@ -410,8 +411,9 @@ static bool reserve(struct htmlpage *page, size_t need)
   return true;
 }
 
-/* The held tail, then data[0..len) (after what was partial) repaired:
- * returns the length in page->work, or 0 when memory ran out. */
+/* Appends data[0..len) (after what was partial) repaired to the tag that
+ * waits in page->work: returns the length there, or 0 when memory ran
+ * out. */
 static size_t repair(struct htmlpage *page, const char *data, size_t len,
                      bool final)
 {
@@ -426,7 +428,6 @@ static size_t repair(struct htmlpage *page, const char *data, size_t len,
   if(!reserve(page, out + 3 * in + in + 1))
     return 0;
   joined = page->work + out + 3 * in;
-  memcpy(page->work, page->held, page->held_len);
   memcpy(joined, page->partial, page->partial_len);
   memcpy(joined + page->partial_len, data, len);
   out += utf8_repair(joined, in, page->work + out, final, &consumed,
@@ -437,22 +438,37 @@ static size_t repair(struct htmlpage *page, const char *data, size_t len,
   return out;
 }
 
-/* One piece of the page to libxml2, less the tail that waits. */
+/* Where work[0..len) ends but for a tag it leaves unfinished: the last
+ * '<' that opens a tag (a letter, '/', '!' or '?' after it, or nothing
+ * yet) when no '>' follows it. "a < b" opens none. */
+static size_t before_unfinished_tag(const char *work, size_t len)
+{
+  size_t end = len;
+  const char *open;
+
+  while((open = memrchr(work, '<', end)) != NULL) {
+    size_t at = (size_t)(open - work);
+
+    if(at + 1 == len || isalpha((unsigned char)open[1]) ||
+       (open[1] != '\0' && strchr("/!?", open[1]) != NULL))
+      return memchr(open, '>', len - at) != NULL ? len : at;
+    end = at;
+  }
+  return len;
+}
+
+/* One piece of the page to libxml2, less an unfinished tag at its end,
+ * which waits (see htmlpage.h) unless it is longer than any real one. */
 static void feed_piece(struct htmlpage *page, const char *data, size_t len)
 {
   size_t ready = repair(page, data, len, false);
-  size_t cut = ready;
+  size_t cut = before_unfinished_tag(page->work, ready);
 
-  /* The tail from the last '<', when short, waits (see htmlpage.h). */
-  for(size_t back = 1; back <= HOLD_MAX && back <= ready; back++) {
-    if(page->work[ready - back] == '<') {
-      cut = ready - back;
-      break;
-    }
-  }
-  page->held_len = ready - cut;
-  memcpy(page->held, page->work + cut, page->held_len);
+  if(ready - cut > HOLD_MAX)
+    cut = ready;
   push(page, page->work, cut, false);
+  page->held_len = ready - cut;
+  memmove(page->work, page->work + cut, page->held_len);
 }
 
 void htmlpage_feed(struct htmlpage *page, const char *data, size_t len)
@@ -490,8 +506,10 @@ void htmlpage_finish(struct htmlpage *page)
 
   if(page->context == NULL)
     return;
+  /* A tag the body ends in is dropped, as HTML5 drops it: a link cut
+   * short in a truncated body leads nowhere. */
   ready = repair(page, "", 0, true);
-  push(page, page->work, ready, true);
+  push(page, page->work, before_unfinished_tag(page->work, ready), true);
   htmlFreeParserCtxt(page->context);
   page->context = NULL;
   if(page->nofollow && page->sink != NULL)

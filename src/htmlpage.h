@@ -13,11 +13,13 @@
  *     decoding UTF-8 does, and the page's own charset declarations are not
  *     acted on. Given invalid UTF-8 itself, libxml2 would read the rest of
  *     the page as Latin-1.
- *   - Pieces that never end within 64 bytes after a '<': libxml2 2.9's
- *     push parser misses a "</script>" or "</style>" cut between two pieces
- *     and takes the rest of the page for script (measured: every link and
- *     word after it lost), so the tail from the last '<' waits for the next
- *     piece.
+ *   - Pieces that never end inside a tag: libxml2 2.9's push parser misses
+ *     a "</script>" or "</style>" cut between two pieces and takes the rest
+ *     of the page for script (measured: every link and word after it
+ *     lost), so a tag left unfinished (a '<' with no '>' after it, up to
+ *     16 KiB) waits for the next piece. One the body ends in is dropped,
+ *     as HTML5 drops it: a link cut short in a truncated body leads
+ *     nowhere.
  *   - HTMLPAGE_MAX_BYTES of the page at most: the push parser holds every
  *     byte pushed until the page ends (16 MiB of heap for a 10 MiB page),
  *     so the rest of a longer page is not looked at, which bounds a

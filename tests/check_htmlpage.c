@@ -772,6 +772,29 @@ START_TEST(test_every_cut_of_a_raw_text_end_tag_reads_the_same)
 }
 END_TEST
 
+/* A body cut inside a tag: the tag is dropped, short or long, whole or in
+ * pieces, and what came before it stays. */
+START_TEST(test_a_tag_cut_by_the_end_of_the_body_is_dropped)
+{
+  char *long_path = repeat("p", 500);
+  char doc[700];
+
+  snprintf(doc, sizeof(doc), "<a href=/ok>x</a> text <a href=\"/%s",
+           long_path);
+  for(size_t chunk = 0; chunk <= 64; chunk += 8) {
+    struct read r = read_chunked(doc, strlen(doc), chunk, true);
+
+    assert_links(&r, "\"http://h.test/ok\"");
+    assert_snippet(r.page, "x text");
+    read_free(&r);
+  }
+  check_links("<a href=/ok>x</a><a href=/cu", "\"http://h.test/ok\"");
+  check_links("<a href=/ok>x</a><a href=/cut>y", "\"http://h.test/ok\","
+                                                 "\"http://h.test/cut\"");
+  free(long_path);
+}
+END_TEST
+
 /* What libxml2 holds is bounded: the rest of a long page is not read. */
 START_TEST(test_a_page_is_read_up_to_its_cap)
 {
@@ -1075,6 +1098,7 @@ static Suite *htmlpage_suite(void)
   tcase_add_test(links, test_meta_robots_nofollow_keeps_no_link);
   tcase_add_test(links, test_links_in_comments_and_scripts_are_not_links);
   tcase_add_test(links, test_every_cut_of_a_raw_text_end_tag_reads_the_same);
+  tcase_add_test(links, test_a_tag_cut_by_the_end_of_the_body_is_dropped);
   tcase_add_test(links, test_a_page_is_read_up_to_its_cap);
   suite_add_tcase(s, links);
 
