@@ -20,10 +20,13 @@
  *     16 KiB) waits for the next piece. One the body ends in is dropped,
  *     as HTML5 drops it: a link cut short in a truncated body leads
  *     nowhere.
- *   - HTMLPAGE_MAX_BYTES of the page at most: the push parser holds every
- *     byte pushed until the page ends (16 MiB of heap for a 10 MiB page),
- *     so the rest of a longer page is not looked at, which bounds a
- *     transfer's memory.
+ *   - HTMLPAGE_MAX_BYTES of the page at most. Fed pieces that end outside
+ *     tags, libxml2 lets go of what it has parsed (measured: 0.05 MiB held
+ *     for a 10 MiB page); cut inside a tag it may hold everything from
+ *     there on (16 MiB for a 10 MiB page fed at arbitrary cuts, and as
+ *     much after a 100 KiB tag, which outgrows the wait: see
+ *     bench/HTML_PARSERS.md), so the cap bounds what a hostile page
+ *     costs: 3 MiB at most.
  *
  * Title and snippet
  *   - The title is the text of the first <title> element outside svg (an
