@@ -107,15 +107,16 @@ static json_t *job_progress(const struct service *svc,
   long long done;
   double elapsed = seconds_since(&entry->started);
   double rate;
+  long long total = job_records_due(entry->job, entry->total);
   long long remaining;
 
   job_counts(entry->job, &counts);
   done = entry->recorded_before + counts.records;
   rate = elapsed > 0 ? (double)counts.records / elapsed : 0;
-  remaining = entry->total >= 0 ? entry->total - done : -1;
+  remaining = total >= 0 ? total - done : -1;
   return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:f, s:o}", "id",
                    job_name(entry->job), "state", "active", "total",
-                   (json_int_t)entry->total, "done", (json_int_t)done, "ok",
+                   (json_int_t)total, "done", (json_int_t)done, "ok",
                    (json_int_t)counts.ok, "failed", (json_int_t)counts.errors,
                    "in_flight", (json_int_t)in_flight, "rate", rate, "eta_s",
                    remaining >= 0 && rate > 0
@@ -205,11 +206,12 @@ static void run_status(void *owner, json_t *args, const struct ctl_peer *peer,
   json_decref(counters);
   for(int i = 0; i < svc->active_count; i++) {
     struct job_counts counts;
+    long long total =
+        job_records_due(svc->active[i].job, svc->active[i].total);
 
     job_counts(svc->active[i].job, &counts);
-    if(svc->active[i].total >= 0)
-      queued_urls += svc->active[i].total - svc->active[i].recorded_before -
-                     counts.records -
+    if(total >= 0)
+      queued_urls += total - svc->active[i].recorded_before - counts.records -
                      frontier_job_in_flight(svc->frontier, svc->active[i].job);
   }
   result = json_pack(

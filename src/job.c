@@ -516,6 +516,17 @@ int job_apply_options(struct job *job, const struct jobopts *options,
   return 0;
 }
 
+long long job_records_due(const struct job *job, long long lines)
+{
+  long long due;
+
+  if(lines < 0)
+    return -1;
+  due =
+      lines + (job->follow != NULL ? discovered_count(job->follow->found) : 0);
+  return job->max_pages > 0 && due > job->max_pages ? job->max_pages : due;
+}
+
 long long job_unvisited(struct job *job)
 {
   long long unvisited;

@@ -44,6 +44,10 @@ struct job *job_open(const char *name, const char *path, FILE *output,
 int job_apply_options(struct job *job, const struct jobopts *options,
                       const char *path, int dir_fd, const char *found_name,
                       char **cause);
+/* The records the job is to make as far as it knows now: lines, the
+ * records of its URL file (-1: unknown), and the URLs it found, at most
+ * max_pages; -1 when lines is. */
+long long job_records_due(const struct job *job, long long lines);
 /* For a job that stopped at max_pages: the URLs it knows and did not visit
  * (lines not read, found URLs not fetched), reading the rest of its file;
  * -1 for a job that did not stop there. */

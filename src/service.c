@@ -155,7 +155,7 @@ static void activate_jobs(struct service *svc)
       clock_gettime(CLOCK_MONOTONIC, &entry->started);
       free(urls_path);
       log_info("job %s: started (%lld records to make)", queued->id,
-               entry->total);
+               job_records_due(job, entry->total));
     }
     else {
       log_err("job %s: %s", queued->id,
@@ -232,7 +232,7 @@ static void remember_finished(struct service *svc,
   job_counts(entry->job, &counts);
   snprintf(finished->id, sizeof(finished->id), "%s", job_name(entry->job));
   finished->failed = failed;
-  finished->total = entry->total;
+  finished->total = job_records_due(entry->job, entry->total);
   finished->records = counts.records;
   finished->ok = counts.ok;
   finished->errors = counts.errors;

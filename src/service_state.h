@@ -33,7 +33,8 @@ struct queued_job {
 
 struct active_job {
   struct job *job;
-  long long total;           /* records the file will get; -1 unknown */
+  long long total;           /* records the file will get; -1 unknown (with
+                                the URLs found: job_records_due) */
   long long recorded_before; /* journaled by an earlier run */
   struct timespec started;   /* monotonic, this run */
 };

@@ -806,9 +806,9 @@ START_TEST(test_submit_refuses_bad_job_options)
   ctl_free(&run);
   CTL(&run, "submit", "--include", "x", "urls.txt");
   ck_assert_int_eq(run.status, 2);
-  ck_assert_msg(strstr(run.err, "crawlctl: include: chooses which links are "
-                                "followed, so it needs a depth above 0") !=
-                    NULL,
+  ck_assert_msg(strstr(run.err,
+                       "crawlctl: include: chooses which links are "
+                       "followed, so it needs a depth above 0") != NULL,
                 "%s", run.err);
   ctl_free(&run);
 }
@@ -932,6 +932,32 @@ START_TEST(test_jobs_lists_a_finished_job_with_its_totals)
   ck_assert_int_eq(num_at(job, "ok"), 300);
   ck_assert_int_eq(num_at(job, "failed"), 5);
   json_decref(result);
+  stop_daemon();
+}
+END_TEST
+
+/* A job that follows links has more records to make than its file has
+ * lines: what it found counts, up to max_pages. */
+START_TEST(test_a_job_that_follows_links_counts_what_it_found)
+{
+  struct ctl_run run;
+  json_t *job;
+  char id[64];
+
+  START_DAEMON("-t", "1", "-p", "1");
+  CTL(&run, "submit", "--depth", "100", "--max-pages", "50", "--ignore-robots",
+      write_urls("seed.txt", 1, "/site/%lld"));
+  ck_assert_msg(run.status == 0, "exited %d: %s", run.status, run.err);
+  run.out[strcspn(run.out, "\n")] = '\0';
+  snprintf(id, sizeof(id), "%s", run.out);
+  ctl_free(&run);
+  wait_job_done(id);
+  /* 50 records were made, so 49 URLs at least were found: the file's one
+   * line and those, at most 50. */
+  job = CTL_JSON("job", id);
+  ck_assert_int_eq(num_at(job, "total"), 50);
+  ck_assert_int_eq(num_at(job, "done"), 50);
+  json_decref(job);
   stop_daemon();
 }
 END_TEST
@@ -1954,6 +1980,7 @@ static Suite *crawlctl_suite(void)
   ADD(test_job_with_bad_options_fails_with_the_reason);
   ADD(test_jobs_lists_a_finished_job_with_its_totals);
   ADD(test_job_id_shows_that_job);
+  ADD(test_a_job_that_follows_links_counts_what_it_found);
   ADD(test_jobs_shows_an_active_job_with_rate_and_in_flight);
   ADD(test_submit_file_prints_a_job_id_that_ends_in_done);
   ADD(test_submit_dash_streams_standard_input);
