@@ -343,8 +343,13 @@ static bool forgettable(const struct host *host, long long now)
  * now says. */
 static void host_changed(struct frontier *frontier, struct host *host)
 {
-  bool ready = has_work(host) && host->in_flight < frontier->per_host &&
-               host->robots_wait == NULL;
+  /* A host with a delay gets one fetch at a time: the next starts a delay
+   * after the last answer, so no two requests reach it closer than that,
+   * whatever a connection took. Two at once would let a slow first one
+   * arrive less than a delay before the second. */
+  int limit = host_delay(frontier, host) > 0 ? 1 : frontier->per_host;
+  bool ready =
+      has_work(host) && host->in_flight < limit && host->robots_wait == NULL;
 
   if(ready && host->heap_index < 0) {
     if(heap_push(frontier, host) < 0)

@@ -154,6 +154,33 @@ START_TEST(test_per_host_caps_requests_in_flight_on_every_host)
 }
 END_TEST
 
+/* A host with a delay gets one fetch at a time, whatever --per-host says:
+ * answers that take longer than the delay do not let a second request
+ * reach the host while the first is still being answered (which let a
+ * slow first request arrive less than a delay before the next). */
+START_TEST(test_a_delayed_host_gets_one_fetch_at_a_time)
+{
+  static const char *const args[] = { "--threads",  "1", "--processes",  "1",
+                                      "--per-host", "4", "--host-delay", "50",
+                                      NULL };
+  struct crawl_run run;
+  struct hostlog *log;
+  char *text = NULL;
+  size_t len = 0;
+
+  add_pages(&text, &len, 0, 1, 6, "?ms=200");
+  write_urls(text);
+  crawl(args, &run, 6);
+  log = server_log();
+  ck_assert_uint_eq(hostlog_max_concurrent(log, harness_host_name(&h, 0)), 1);
+  ck_assert_int_ge(hostlog_min_start_gap_us(log, harness_host_name(&h, 0)),
+                   50000);
+  hostlog_free(log);
+  crawl_run_free(&run);
+  free(text);
+}
+END_TEST
+
 /* --host-delay 300: two starts on one host are 300 ms apart, as the server
  * sees them; the other host's requests interleave. */
 START_TEST(test_host_delay_spaces_the_starts_on_each_host)
@@ -656,6 +683,8 @@ static Suite *politeness_suite(void)
   add(suite, "per_host", test_per_host_caps_requests_in_flight_on_every_host,
       60);
   add(suite, "host_delay", test_host_delay_spaces_the_starts_on_each_host, 60);
+  add(suite, "delay_one_at_a_time",
+      test_a_delayed_host_gets_one_fetch_at_a_time, 60);
   add(suite, "spill", test_a_huge_throttled_host_does_not_hold_up_the_others,
       120);
   add(suite, "retry_after", test_retry_after_backs_the_whole_host_off, 60);
