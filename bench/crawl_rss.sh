@@ -317,7 +317,8 @@ curve() {
 		echo
 		echo "The supervisor grew by $(mib $((l_sup - m_sup))) MiB between the two. The seen-set's tables by themselves grow by"
 		echo "$(calc "$seen_end - $seen_mark" | awk '{ printf "%.1f", $1 }') MiB from $MARK to $PAGES URLs (bench/seen_fp: $seen_mark and $seen_end MiB): it keeps a digest of"
-		echo "every URL the job has found, about 5.7 bytes each (seen.h), in memory, so it grows with the crawl by design."
+		echo "every URL the job has found in memory, $(calc "$seen_end * 1048576 / $PAGES" | awk '{ printf "%.1f", $1 }') bytes a URL at $PAGES URLs ($(calc "($seen_end - $seen_mark) * 1048576 / ($PAGES - $MARK)" | awk '{ printf "%.1f", $1 }') a URL"
+		echo "added past $MARK; seen.h: 4.6 to 6.9 bytes a URL as its tables fill and grow), so it grows with the crawl by design."
 		echo "The rest, $(calc "($l_sup - $m_sup) / 1024 - ($seen_end - $seen_mark)" | awk '{ printf "%.1f", $1 }') MiB, is not split further here."
 	fi
 	echo

@@ -1,7 +1,7 @@
 /* gensite.c - a static site whose pages look like real ones, for crawls and
  * parsers to be measured on.
  *
- *   gensite [--base http://HOST[:PORT]] DIR [PAGES [SEED]]
+ *   gensite [--hostile] [--base http://HOST[:PORT]] DIR [PAGES [SEED]]
  *
  * Writes DIR/index.html and PAGES (default 20,000) pages as
  * DIR/s/DD/NNNNN.html, 200 to a directory, each 4-16 KiB: a head with
@@ -32,7 +32,30 @@
  * one a line: computed by a breadth-first walk of the links the generator
  * wrote, which also gives the depth a crawl needs (printed on stderr with
  * the page count and sizes). The same SEED (default 1) gives the same
- * site. */
+ * site.
+ *
+ * The default site leaves out the few constructs that stop the crawlers
+ * crawld is compared with, so that each of them can fetch it whole;
+ * --hostile puts them back. The paths, and so expected.txt, are the same
+ * either way; the pages differ only in these bytes and in the random
+ * draws their lengths move. Found with wget2 1.99.1 and Scrapy 2.8:
+ *   - a '<' inside <style>: wget2 finds no link after it on the page
+ *     (<style>p { content: "<" }</style><a href="/x"> gives it no link).
+ *     The default style sheet has "|" there.
+ *   - an unquoted href that starts with '/' (<a href=/x>): wget2 finds
+ *     neither it nor any later link; one that starts with '.' or that the
+ *     tag's '>' follows (<a href=./x>x y</a>): wget2 takes the '>' and the
+ *     text up to the next space into the URL, fetches it and gets a 404.
+ *     The default site quotes values that start with '/' or '.' and puts
+ *     a space after the other unquoted ones.
+ *   - character references in an href's path (/s&#x2F;01/00200&#46;html):
+ *     wget2 decodes none and fetches the URL as written (a 404). The
+ *     default site has them in fragments only (#a=1&amp;b=2).
+ *   - a link to a port out of range (http://example.invalid:99999/x):
+ *     Scrapy's default LinkExtractor raises "ValueError: Port out of range
+ *     0-65535" on the page, and with no other page queued the crawl ends.
+ *     The default site's link has port 65535.
+ * crawld fetches either site whole. */
 #include "config.h"
 
 #include <errno.h>
@@ -66,6 +89,7 @@ struct site {
   char base_upper[256];   /* "HTTP://127.0.0.1:8080" */
   char base_default[264]; /* the default port spelt out or left out; "" */
   char netloc[256];       /* "127.0.0.1:8080", for "//netloc/path" */
+  bool hostile;           /* --hostile: the constructs that stop others */
   uint32_t *edges;        /* followable links, node by node */
   size_t edges_len;
   size_t edges_cap;
@@ -292,10 +316,12 @@ static void inscope_href(struct page *page, uint32_t target, char *href,
                    target);
         return;
       case 9:
-        /* Character references in the attribute, decoded by the parser. */
-        if(to_dir == ROOT_DIR)
+        /* Character references in the attribute, decoded by the parser.
+         * wget2 decodes none in a URL (see the header): only --hostile
+         * writes them in the path, the default site in the fragment. */
+        if(to_dir == ROOT_DIR && site->hostile)
           snprintf(href, size, "&#47;index&#46;html");
-        else if(one_in(page, 2))
+        else if(to_dir != ROOT_DIR && one_in(page, 2) && site->hostile)
           snprintf(href, size, "/s&#x2F;%02d/%05" PRIu32 "&#46;html", to_dir,
                    target);
         else
@@ -375,7 +401,10 @@ static void outside_href(struct page *page, char *href, size_t size)
       snprintf(href, size, "http://[::1");
       break;
     case 11:
-      snprintf(href, size, "http://example.invalid:99999/%s", words[word]);
+      /* A port out of range stops Scrapy's crawl (see the header): only
+       * --hostile writes one; the default site has a valid odd port. */
+      snprintf(href, size, "http://example.invalid:%s/%s",
+               page->site->hostile ? "99999" : "65535", words[word]);
       break;
     case 12:
       snprintf(href, size, "http://exa mple.invalid/%s", words[word]);
@@ -393,17 +422,22 @@ static void outside_href(struct page *page, char *href, size_t size)
 }
 
 /* Writes href as an attribute value: mostly double quotes, some single,
- * some none where the value allows it. */
+ * some none where the value allows it. wget2 misreads an unquoted value
+ * that starts with '/' or '.', or that the tag's '>' follows (see the
+ * header): the default site quotes the first and puts a space after the
+ * second; --hostile writes both as they come. */
 static void put_attr(struct page *page, const char *name, const char *value)
 {
   unsigned style = below(page, 10);
+  bool hostile = page->site->hostile;
 
-  if(style < 7 || strpbrk(value, " \t\n\"'<>=`") != NULL)
+  if(style < 7 || strpbrk(value, " \t\n\"'<>=`") != NULL ||
+     (style == 9 && !hostile && (value[0] == '/' || value[0] == '.')))
     putf(page, "%s=\"%s\"", name, value);
   else if(style < 9)
     putf(page, "%s='%s'", name, value);
   else
-    putf(page, "%s=%s", name, value);
+    putf(page, "%s=%s%s", name, value, hostile ? "" : " ");
 }
 
 /* An a element to target, followable, as the last link of its kind in
@@ -540,8 +574,12 @@ static void put_head(struct page *page, const char *title, uint32_t next,
        "<script type=\"application/ld+json\">{\"@context\": "
        "\"https://schema.org\", \"name\": \"%s <%u>\"}</script>\n",
        words[below(page, WORDS)], below(page, 100));
-  put(page, "<style>\n  nav > ul li a { color: #333 }\n"
-            "  p:not(.x) > a::after { content: \"<\" }\n</style>\n");
+  /* A '<' in the style sheet leaves wget2 blind to every link after it
+   * (see the header): only --hostile writes one. */
+  putf(page,
+       "<style>\n  nav > ul li a { color: #333 }\n"
+       "  p:not(.x) > a::after { content: \"%s\" }\n</style>\n",
+       page->site->hostile ? "<" : "|");
   put(page, "<!-- generated; the old menu was\n"
             "  <a href=\"/old/menu.html\">menu</a> -->\n");
 }
@@ -845,8 +883,16 @@ static int set_base(struct site *site, const char *base)
 
 static void usage(void)
 {
-  fprintf(stderr, "usage: gensite [--base http://HOST[:PORT]] DIR "
-                  "[PAGES [SEED]]\n");
+  fprintf(stderr,
+          "usage: gensite [--hostile] [--base http://HOST[:PORT]] DIR "
+          "[PAGES [SEED]]\n"
+          "  --hostile  put back what the default site leaves out because "
+          "it stops\n"
+          "             wget2 or Scrapy: a '<' inside <style>, unquoted "
+          "hrefs that\n"
+          "             start with '/' or '.' or run into '>', character "
+          "references\n"
+          "             in href paths, a link to port 99999\n");
   exit(2);
 }
 
@@ -860,12 +906,21 @@ int main(int argc, char **argv)
   int arg = 1;
   char path[4096];
 
-  if(arg + 1 < argc && strcmp(argv[arg], "--base") == 0) {
-    if(set_base(&site, argv[arg + 1]) != 0) {
-      fprintf(stderr, "gensite: --base wants http://HOST[:PORT]\n");
-      return 2;
+  while(arg < argc && strncmp(argv[arg], "--", 2) == 0) {
+    if(strcmp(argv[arg], "--hostile") == 0) {
+      site.hostile = true;
+      arg++;
     }
-    arg += 2;
+    else if(arg + 1 < argc && strcmp(argv[arg], "--base") == 0) {
+      if(set_base(&site, argv[arg + 1]) != 0) {
+        fprintf(stderr, "gensite: --base wants http://HOST[:PORT]\n");
+        return 2;
+      }
+      arg += 2;
+    }
+    else {
+      usage();
+    }
   }
   if(arg >= argc || argc - arg > 3)
     usage();
@@ -901,10 +956,11 @@ int main(int argc, char **argv)
   site.first_edge[site.pages + 1] = site.edges_len;
   reached = write_expected(&site, &depth);
   fprintf(stderr,
-          "gensite: %u pages + index, %.1f MiB, %zu-%zu bytes a page, "
+          "gensite: %u pages + index%s, %.1f MiB, %zu-%zu bytes a page, "
           "%zu followable links, depth %u\n",
-          site.pages, (double)site.bytes / 1048576.0, site.smallest,
-          site.largest, site.edges_len, depth);
+          site.pages, site.hostile ? " (hostile)" : "",
+          (double)site.bytes / 1048576.0, site.smallest, site.largest,
+          site.edges_len, depth);
   free(out.data);
   free(site.edges);
   free(site.first_edge);
