@@ -6,7 +6,7 @@
  *
  * Each test makes its own directory under $TMPDIR (or /tmp) and removes it.
  * "check_warc --sample DIR" writes a sample archive into DIR instead and
- * prints its name, for tests/check_warcio.sh.
+ * prints its name, for tests/check_warcio.sh; a failure exits 1.
  */
 #include "config.h"
 
@@ -797,13 +797,20 @@ static void crash_after(int pairs, const char *tag, char *name)
   if(child == 0) {
     char *cause = NULL;
     struct warc_writer *writer = warc_open(dir_fd, JOB, tag, 0, &info, &cause);
-    struct pair pair;
 
+    /* No assertion here: the child reports through its exit status. */
     if(writer == NULL)
       _exit(2);
-    for(int i = 0; i < pairs; i++)
-      write_pair(writer, "http://example.com/", NULL, 0, 100, WARC_TRUNC_NONE,
-                 &pair);
+    for(int i = 0; i < 2 * pairs; i++) {
+      struct warc_record *record =
+          warc_record_begin(writer, i % 2 == 0 ? WARC_REQUEST : WARC_RESPONSE,
+                            "http://example.com/", NULL, NULL);
+
+      if(record == NULL ||
+         warc_record_write(record, request_text, strlen(request_text)) < 0 ||
+         warc_record_end(record, WARC_TRUNC_NONE, NULL) < 0)
+        _exit(3);
+    }
     _exit(0);
   }
   ck_assert_int_eq(waitpid(child, &status, 0), child);
@@ -815,7 +822,7 @@ static void crash_after(int pairs, const char *tag, char *name)
 /* The path of name in the test's directory, for truncate(2). */
 static const char *in_dir(const char *name)
 {
-  static char path[PATH_MAX];
+  static char path[PATH_MAX + WARC_NAME_SIZE + 16];
 
   snprintf(path, sizeof(path), "%s/%s", dir, name);
   return path;
@@ -942,7 +949,7 @@ END_TEST
 
 START_TEST(test_an_unwritable_directory_is_an_error_with_a_cause)
 {
-  char gone[PATH_MAX];
+  char gone[PATH_MAX + 8];
   char *cause = NULL;
   int gone_fd;
 
@@ -1134,39 +1141,42 @@ static Suite *warc_suite(void)
   return suite;
 }
 
-/* A sample archive for tests/check_warcio.sh: pairs with small, spooled,
- * truncated and unmarked bodies. Prints the file's name. */
-static int write_sample(const char *sample_dir)
+/* A sample archive for tests/check_warcio.sh: pairs with small, spooled
+ * and truncated bodies, written into sample_dir by a test of its own (the
+ * helpers assert), which prints the file's name. */
+static const char *sample_dir;
+
+START_TEST(test_write_a_sample)
 {
-  char *cause = NULL;
-  struct warc_writer *writer;
   unsigned char *body = random_bytes(3 * WARC_SPOOL_MEMORY);
+  struct warc_writer *writer;
   struct pair pair;
 
   dir_fd = open(sample_dir, O_RDONLY | O_DIRECTORY);
-  if(dir_fd < 0) {
-    perror(sample_dir);
-    return 1;
-  }
-  writer = warc_open(dir_fd, JOB, "sample", 0, &info, &cause);
-  if(writer == NULL) {
-    fprintf(stderr, "%s\n", cause);
-    return 1;
-  }
+  ck_assert_msg(dir_fd >= 0, "%s: %s", sample_dir, strerror(errno));
+  writer = open_writer("sample", 0);
   write_pair(writer, "http://example.com/page", NULL, 0, 5, WARC_TRUNC_NONE,
              &pair);
   write_pair(writer, "http://example.com/big", body, 3 * WARC_SPOOL_MEMORY,
              16384, WARC_TRUNC_NONE, &pair);
   write_pair(writer, "http://example.com/cut", body, 1000, 100,
              WARC_TRUNC_LENGTH, &pair);
-  if(warc_close(writer, &cause) < 0) {
-    fprintf(stderr, "%s\n", cause);
-    return 1;
-  }
+  close_writer(writer);
   printf("%s\n", pair.request_at.file);
-  free(body);
+  fflush(stdout);
   close(dir_fd);
-  return 0;
+  free(body);
+}
+END_TEST
+
+static Suite *sample_suite(void)
+{
+  Suite *suite = suite_create("warc sample");
+  TCase *tc = tcase_create("sample");
+
+  tcase_add_test(tc, test_write_a_sample);
+  suite_add_tcase(suite, tc);
+  return suite;
 }
 
 int main(int argc, char **argv)
@@ -1176,10 +1186,15 @@ int main(int argc, char **argv)
 
   log_set_ident("check_warc");
   log_set_level(LOG_ERR);
-  if(argc == 3 && strcmp(argv[1], "--sample") == 0)
-    return write_sample(argv[2]);
-  runner = srunner_create(warc_suite());
-  srunner_run_all(runner, CK_NORMAL);
+  if(argc == 3 && strcmp(argv[1], "--sample") == 0) {
+    sample_dir = argv[2];
+    runner = srunner_create(sample_suite());
+    srunner_run_all(runner, CK_SILENT);
+  }
+  else {
+    runner = srunner_create(warc_suite());
+    srunner_run_all(runner, CK_NORMAL);
+  }
   failed = srunner_ntests_failed(runner);
   srunner_free(runner);
   return failed ? EXIT_FAILURE : EXIT_SUCCESS;
