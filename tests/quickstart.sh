@@ -16,12 +16,14 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the demo need.
 packages="autoconf automake make gcc pkg-config libcurl4-openssl-dev libevent-dev
 libjansson-dev libssl-dev zlib1g-dev libinih-dev libsystemd-dev libpsl-dev libidn2-dev libxml2-dev
-check jq
+check jq nodejs npm
 ca-certificates systemd procps clang libclang-rt-14-dev valgrind"
 
 install_dependencies() {
 	missing=""
 	for package in $packages; do
+		# NodeSource's nodejs brings its own npm and conflicts with Debian's.
+		[ "$package" = npm ] && command -v npm >/dev/null 2>&1 && continue
 		dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" ||
 			missing="$missing $package"
 	done
@@ -103,7 +105,18 @@ demo() {
 	echo "journal: $(wc -l <"$work/state/done/$job.jsonl") records in $work/state/done/$job.jsonl"
 }
 
+# The npm package tests/check_warcio.sh reads the WARC files with, in a
+# directory of its own (WARCIO_PREFIX tells the test where).
+install_warcio() {
+	WARCIO_PREFIX=$top/build-warcio
+	export WARCIO_PREFIX
+	[ -f "$WARCIO_PREFIX/node_modules/warcio/package.json" ] && return 0
+	echo "quickstart: installing warcio (npm) into $WARCIO_PREFIX"
+	npm install --silent --no-audit --no-fund --prefix "$WARCIO_PREFIX" warcio@2.4.11
+}
+
 check() {
+	install_warcio
 	build "$top/build"
 	(cd "$top/build" && make -s -j"$jobs" check && make -s distcheck)
 	build "$top/build-sanitizers" --enable-sanitizers
