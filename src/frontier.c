@@ -122,6 +122,15 @@ static long long now_ms(void)
   return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* The first millisecond at which a start a delay after now may come.
+ * now_ms() is truncated, so the event now stands for may lie up to a
+ * millisecond later than now: one more keeps the gap the delay at least
+ * (check_politeness saw 299.6 ms for 300 without it). */
+static long long delay_end(long long now, long delay)
+{
+  return delay > 0 ? now + delay + 1 : now;
+}
+
 /* --- the host table --------------------------------------------------- */
 
 static struct host **bucket_of(struct frontier *frontier, const char *key)
@@ -851,7 +860,7 @@ static struct task *start(struct frontier *frontier, struct host *host,
   host->in_flight++;
   if(task->job_slot >= 0)
     frontier->jobs[task->job_slot].in_flight++;
-  host->next_start_ms = now + delay;
+  host->next_start_ms = delay_end(now, delay);
   host->last_start = ++frontier->starts;
   host_changed(frontier, host);
   return task;
@@ -969,7 +978,7 @@ static struct host *land(struct frontier *frontier, struct task *task)
   struct job_slot *slot = slot_of(frontier, task);
 
   if(host != NULL && host_delay(frontier, host) > 0) {
-    long long after = now_ms() + host_delay(frontier, host);
+    long long after = delay_end(now_ms(), host_delay(frontier, host));
 
     if(after > host->next_start_ms)
       host->next_start_ms = after;
@@ -1074,8 +1083,8 @@ static void robots_answered(struct frontier *frontier, struct task *task,
      * holds from it (from its answer, to be sure) too. */
     if(site->crawl_delay_ms > host->crawl_delay_ms)
       host->crawl_delay_ms = site->crawl_delay_ms;
-    if(now + host->crawl_delay_ms > host->next_start_ms)
-      host->next_start_ms = now + host->crawl_delay_ms;
+    if(delay_end(now, host->crawl_delay_ms) > host->next_start_ms)
+      host->next_start_ms = delay_end(now, host->crawl_delay_ms);
   }
   else if(++site->failures < frontier->max_attempts) {
     site->state = SITE_UNKNOWN;
