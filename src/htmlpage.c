@@ -446,6 +446,8 @@ static size_t before_unfinished_tag(const char *work, size_t len)
   size_t end = len;
   const char *open;
 
+  if(len == 0) /* work may be NULL then, after memory ran out */
+    return 0;
   while((open = memrchr(work, '<', end)) != NULL) {
     size_t at = (size_t)(open - work);
 
