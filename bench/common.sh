@@ -1,4 +1,4 @@
-# common.sh - sourced by tools.sh and politeness.sh, not run: installing what
+# common.sh - sourced by the benchmark scripts, not run: installing what
 # a benchmark lacks, the static site and the nginx that serves it, the wait
 # for idle CPUs and what other processes used of them. Both scripts crawl
 # the same static pages from the same server, so that their figures
@@ -190,6 +190,16 @@ part_end() {
 		if (other < 0) other = 0
 		printf "%s|%.0f\n", part, (all > 0 ? 100 * other / all : 0) }' >>busy
 	say "  other processes used $(tail -n 1 busy | cut -d'|' -f2)% of the CPUs during this part"
+}
+
+# absolute PATH: PATH from the directory the script started in, for a
+# script that runs in a scratch directory (a bare name is looked up in PATH).
+absolute() {
+	case $1 in
+	/*) echo "$1" ;;
+	*/*) echo "$(pwd)/$1" ;;
+	*) command -v "$1" || echo "$(pwd)/$1" ;;
+	esac
 }
 
 # stop_all: SIGTERM to every PID in pids, then a wait for each, so that

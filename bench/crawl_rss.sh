@@ -42,14 +42,6 @@ CRAWL_RSS=${CRAWL_RSS:-$here/CRAWL_RSS.md}
 # shellcheck source=bench/common.sh
 . "$here/common.sh"
 
-# The crawl runs in a scratch directory: make the paths given absolute.
-absolute() {
-	case $1 in
-	/*) echo "$1" ;;
-	*/*) echo "$(pwd)/$1" ;;
-	*) command -v "$1" || echo "$(pwd)/$1" ;;
-	esac
-}
 CRAWLD=$(absolute "$CRAWLD")
 TESTSERVER=$(absolute "$TESTSERVER")
 [ -z "$SEEN_FP" ] || SEEN_FP=$(absolute "$SEEN_FP")

@@ -63,14 +63,6 @@ POLITENESS=${POLITENESS:-$here/POLITENESS.md}
 # shellcheck source=bench/common.sh
 . "$here/common.sh"
 
-# The runs happen in a scratch directory: make the paths given absolute.
-absolute() {
-	case $1 in
-	/*) echo "$1" ;;
-	*/*) echo "$(pwd)/$1" ;;
-	*) command -v "$1" || echo "$(pwd)/$1" ;;
-	esac
-}
 CRAWLD=$(absolute "$CRAWLD")
 TESTSERVER=$(absolute "$TESTSERVER")
 [ -z "$OLD_CRAWLD" ] || OLD_CRAWLD=$(absolute "$OLD_CRAWLD")

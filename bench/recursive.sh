@@ -85,13 +85,6 @@ have perf || perf_missing="linux-perf"
 [ -x /usr/bin/time ] || { say "GNU time (package time) is needed"; exit 1; }
 have curl || { say "curl is needed to check the server"; exit 1; }
 
-absolute() {
-	case $1 in
-	/*) echo "$1" ;;
-	*/*) echo "$(pwd)/$1" ;;
-	*) command -v "$1" || echo "$(pwd)/$1" ;;
-	esac
-}
 CRAWLD=$(absolute "$CRAWLD")
 GENSITE=$(absolute "$GENSITE")
 RECURSIVE=$(absolute "$RECURSIVE")
@@ -107,6 +100,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 cd "$work"
+# Where wget2 puts its HSTS/HPKP/OCSP lock files and crawld --once its found
+# URLs: in the scratch directory, removed with it.
+TMPDIR=$work
+export TMPDIR
 failed=0
 started=$(date -u +%Y-%m-%dT%H:%MZ)
 t0=$(now)

@@ -101,14 +101,6 @@ have curl || { say "curl is needed to check the servers"; exit 1; }
 # shellcheck disable=SC3045
 ulimit -n "$(ulimit -H -n)" 2>/dev/null || :
 
-# The runs happen in a scratch directory: make the paths given absolute.
-absolute() {
-	case $1 in
-	/*) echo "$1" ;;
-	*/*) echo "$(pwd)/$1" ;;
-	*) command -v "$1" || echo "$(pwd)/$1" ;;
-	esac
-}
 CRAWLD=$(absolute "$CRAWLD")
 # Optional: bench/libcurl_only (make bench-tools builds it), set beside
 # crawld on the static list.
